@@ -1,0 +1,91 @@
+# vhost-user-gpio
+#
+#   make            build the broker and the helper into build/
+#   make check      build and run unit and integration tests
+#   make check-san  the same under AddressSanitizer + UBSan (build-san/)
+#   make deps       install build and test dependencies with apt-get
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/vhost-user-gpio
+DATADIR    ?= $(PREFIX)/share/vhost-user-gpio
+MANDIR     ?= $(PREFIX)/share/man
+VERSION    := 0.1.0
+
+CC      ?= cc
+B       ?= build
+PKGS    := libevent_core
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
+	   -D_GNU_SOURCE -Iproto -Idevice/common -Idevice $(PKG_CFLAGS) \
+	   -DVUG_VERSION='"$(VERSION)"' -DVUG_LIBEXECDIR='"$(LIBEXECDIR)"'
+LDLIBS  += $(PKG_LIBS)
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(filter-out %/main.c,$(wildcard proto/*.c device/*/*.c sandbox/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+FE_SRC   := $(wildcard tests/frontend/*.c)
+FE_OBJ   := $(FE_SRC:%.c=$(B)/%.o)
+UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/test_*.c))
+INTEG    := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(wildcard tests/integration/test_*.c))
+PROGS    := $(B)/vhost-user-gpio $(B)/vhost-user-gpio-helper
+
+.PHONY: all check check-san tests deps install uninstall clean
+all: $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libvug.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/vhost-user-gpio: $(B)/device/broker/main.o $(B)/libvug.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(B)/vhost-user-gpio-helper: $(B)/device/helper/main.o $(B)/libvug.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libvug.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(B)/tests/integration/%: $(B)/tests/integration/%.o $(FE_OBJ) $(B)/libvug.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+tests: $(PROGS) $(UNIT) $(INTEG)
+
+check: tests
+	@sh tests/run.sh $(B)
+
+check-san:
+	$(MAKE) B=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+
+# Build and test dependencies (Debian). Idempotent: installs only what is missing.
+DEB_PKGS := gcc make pkg-config libc6-dev libevent-dev
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else echo "dependencies present"; fi
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(B)/vhost-user-gpio $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/vhost-user-gpio-helper $(DESTDIR)$(LIBEXECDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vhost-user-gpio $(DESTDIR)$(LIBEXECDIR)/vhost-user-gpio-helper
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d)
