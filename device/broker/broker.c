@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The broker's life: helper first, then sockets, then a libevent loop that
+ * accepts connections, reacts to signals (through a signalfd) and watches
+ * the helper's control channel; finally an orderly shutdown.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "broker.h"
+#include "log.h"
+
+/* Back-off when accept() fails for lack of fds or memory. */
+#define BROKER_ACCEPT_RETRY_MS	1000
+
+void broker_exit(struct broker *b, int code)
+{
+	if (!b->stopping) {
+		b->stopping = true;
+		b->exit_code = code;
+	}
+	if (b->base)
+		event_base_loopbreak(b->base);
+}
+
+/*
+ * SIGCHLD/SIGTERM/SIGINT are blocked and read from a signalfd, so they are
+ * handled in the loop like any other event; SIGPIPE is ignored so a dead
+ * helper shows up as -EPIPE from ipc_send().
+ */
+static int broker_signals_setup(struct broker *b)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	b->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (b->sig_fd < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static void broker_on_signal(evutil_socket_t fd, short what, void *arg)
+{
+	struct broker *b = arg;
+	struct signalfd_siginfo si;
+	bool reap = false;
+
+	(void)what;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap = true;
+		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_info("SIG%s received, shutting down", sigabbrev_np((int)si.ssi_signo));
+			broker_exit(b, BROKER_EXIT_OK);
+		}
+	}
+	/* Always reap, also when stopping, so every exit gets logged. */
+	if (reap)
+		broker_reap(b);
+}
+
+static void broker_on_accept_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct broker_socket *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (!s->b->stopping && !s->worker && s->ev)
+		event_add(s->ev, NULL);
+}
+
+static void broker_on_accept(evutil_socket_t fd, short what, void *arg)
+{
+	const struct timeval retry = { 0, BROKER_ACCEPT_RETRY_MS * 1000 };
+	struct broker_socket *s = arg;
+	struct broker *b = s->b;
+	int conn, session, ret;
+
+	(void)what;
+	conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return;
+		log_err("%s: accept: %s", s->label, strerror(errno));
+		/* Level-triggered: without a pause this would spin on EMFILE. */
+		event_del(s->ev);
+		event_base_once(b->base, -1, EV_TIMEOUT, broker_on_accept_retry, s, &retry);
+		return;
+	}
+	log_debug("%s: connection accepted", s->label);
+	ret = broker_session_open(b, s->index, &session);
+	if (ret < 0) {
+		close(conn);
+		if (ret != -EPIPE)
+			log_warn("%s: connection dropped: no helper session", s->label);
+		return;
+	}
+	ret = broker_worker_spawn(s, conn, session);
+	close(conn);
+	close(session);
+	/* One front-end per socket: later connections wait in the backlog. */
+	if (ret == 0)
+		event_del(s->ev);
+}
+
+/* --fd: serve the connection we were given, then exit with its outcome. */
+static int broker_serve_fd(struct broker *b)
+{
+	struct broker_socket *s = &b->sockets[0];
+	int session, ret;
+
+	ret = broker_session_open(b, 0, &session);
+	if (ret < 0)
+		return ret;
+	ret = broker_worker_spawn(s, b->opts->fd, session);
+	close(session);
+	close(b->opts->fd);
+	return ret;
+}
+
+static int broker_listen_all(struct broker *b)
+{
+	int ret = broker_sockets_listen(b);
+
+	if (ret < 0)
+		return ret;
+	for (unsigned int i = 0; i < b->nsockets; i++) {
+		struct broker_socket *s = &b->sockets[i];
+
+		s->ev = event_new(b->base, s->listen_fd, EV_READ | EV_PERSIST, broker_on_accept, s);
+		if (!s->ev || event_add(s->ev, NULL) < 0) {
+			log_err("%s: cannot watch the listening socket", s->label);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int broker_loop_setup(struct broker *b)
+{
+	b->base = event_base_new();
+	if (!b->base) {
+		log_err("event_base_new failed");
+		return -ENOMEM;
+	}
+	b->sig_ev = event_new(b->base, b->sig_fd, EV_READ | EV_PERSIST, broker_on_signal, b);
+	b->ctl_ev = event_new(b->base, b->ctl_fd, EV_READ | EV_PERSIST, broker_helper_on_ctl, b);
+	if (!b->sig_ev || !b->ctl_ev || event_add(b->sig_ev, NULL) < 0 ||
+	    event_add(b->ctl_ev, NULL) < 0) {
+		log_err("cannot set up the event loop");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void broker_shutdown(struct broker *b)
+{
+	b->stopping = true;
+	broker_sockets_close(b);
+	broker_workers_stop(b);
+	broker_helper_stop(b);
+	if (b->sig_ev)
+		event_free(b->sig_ev);
+	if (b->base)
+		event_base_free(b->base);
+	if (b->sig_fd >= 0)
+		close(b->sig_fd);
+	log_info("exiting with status %d", b->exit_code);
+}
+
+static int broker_init(struct broker *b, const struct broker_opts *opts)
+{
+	b->opts = opts;
+	b->sig_fd = -1;
+	b->ctl_fd = -1;
+	b->nsockets = opts->fd >= 0 ? 1 : opts->socket_count;
+	for (unsigned int i = 0; i < b->nsockets; i++) {
+		struct broker_socket *s = &b->sockets[i];
+
+		s->b = b;
+		s->index = i;
+		s->listen_fd = -1;
+		if (opts->fd >= 0)
+			snprintf(s->label, sizeof(s->label), "fd %d", opts->fd);
+		else if (broker_socket_name(opts, i, s->label, sizeof(s->label)) < 0)
+			return -ENAMETOOLONG;	/* cli.c rejects this already */
+	}
+	b->msg = malloc(sizeof(*b->msg));
+	return b->msg ? 0 : -ENOMEM;
+}
+
+/* Checks that need the system, before anything is started. */
+static int broker_preflight(struct broker *b)
+{
+	if (b->opts->fd >= 0 && broker_check_conn_fd(b->opts->fd) < 0)
+		return BROKER_EXIT_CONFIG;
+	if (broker_helper_path(b) < 0)
+		return BROKER_EXIT_CONFIG;
+	return 0;
+}
+
+int broker_run(const struct broker_opts *opts)
+{
+	struct broker *b;
+	int ret, code;
+
+	b = calloc(1, sizeof(*b));
+	if (!b || broker_init(b, opts) < 0) {
+		log_err("out of memory");
+		code = BROKER_EXIT_FAILURE;
+		goto out_free;
+	}
+	code = broker_preflight(b);
+	if (code)
+		goto out_free;
+	if (broker_signals_setup(b) < 0 || broker_helper_start(b) < 0) {
+		code = BROKER_EXIT_FAILURE;
+		goto out_shutdown;
+	}
+	ret = broker_helper_wait_ready(b);
+	if (ret < 0) {
+		code = ret == -ECHILD ? BROKER_EXIT_CONFIG :
+		       ret == -EINTR ? BROKER_EXIT_OK : BROKER_EXIT_FAILURE;
+		goto out_shutdown;
+	}
+	if (broker_loop_setup(b) < 0) {
+		code = BROKER_EXIT_FAILURE;
+		goto out_shutdown;
+	}
+	ret = opts->fd >= 0 ? broker_serve_fd(b) : broker_listen_all(b);
+	if (ret < 0)
+		broker_exit(b, BROKER_EXIT_FAILURE);
+	else
+		event_base_dispatch(b->base);
+	code = b->exit_code;
+
+out_shutdown:
+	b->exit_code = code;
+	broker_shutdown(b);
+out_free:
+	if (b)
+		free(b->msg);
+	free(b);
+	return code;
+}

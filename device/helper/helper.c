@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vhost-user-gpio-helper: owns the GPIO chips and serves line operations to
+ * the workers. Started by the broker with one end of the control channel;
+ * the broker hands it one session socket per worker connection.
+ *
+ * Life cycle: parse the command line, open every chip of the device list,
+ * open the simulation control socket, send IPC_EVT_HELPER_READY (so READY
+ * also means the control socket accepts connections), then serve until the
+ * broker closes the control channel (exit 0) or SIGTERM/SIGINT (exit 0).
+ * Usage and device list errors exit 2, other setup failures 1.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "helper/devlist.h"
+#include "helper/helper.h"
+#include "log.h"
+
+#define HELPER_EXIT_USAGE	2
+
+struct helper_opts {
+	int control_fd;
+	const char *device_list;
+	const char *sim_control;
+	int log_level;
+};
+
+static void helper_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vhost-user-gpio-helper --control-fd N --device-list LIST\n"
+		"                              [--sim-control PATH] [--log-level LEVEL]\n"
+		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
+		"         N = /dev/gpiochipN (e.g. s8:s32)\n"
+		"  LEVEL  error, warn, info (default) or debug\n");
+}
+
+/* Returns 0, or the exit status when the program should stop. */
+static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "control-fd", required_argument, NULL, 'c' },
+		{ "device-list", required_argument, NULL, 'l' },
+		{ "sim-control", required_argument, NULL, 's' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	long v;
+	int c;
+
+	*o = (struct helper_opts){ .control_fd = -1, .log_level = LOG_LVL_INFO };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > INT_MAX) {
+				log_err("--control-fd: bad fd number \"%s\"", optarg);
+				return HELPER_EXIT_USAGE;
+			}
+			o->control_fd = (int)v;
+			break;
+		case 'l':
+			o->device_list = optarg;
+			break;
+		case 's':
+			o->sim_control = optarg;
+			break;
+		case 'v':
+			o->log_level = log_level_parse(optarg);
+			if (o->log_level < 0) {
+				log_err("--log-level: unknown level \"%s\" (error, warn, info, debug)",
+					optarg);
+				return HELPER_EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			helper_usage(stdout);
+			return -1;
+		default:
+			log_err("unknown or incomplete option \"%s\"", argv[optind - 1]);
+			helper_usage(stderr);
+			return HELPER_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_err("unexpected argument \"%s\"", argv[optind]);
+		return HELPER_EXIT_USAGE;
+	}
+	if (o->control_fd < 0 || !o->device_list) {
+		log_err("--control-fd and --device-list are required");
+		helper_usage(stderr);
+		return HELPER_EXIT_USAGE;
+	}
+	return 0;
+}
+
+void helper_stop(struct helper *h, int exit_status)
+{
+	h->exit_status = exit_status;
+	event_base_loopbreak(h->base);
+}
+
+static int helper_control_send(struct helper *h, uint32_t type, const void *p, uint32_t len)
+{
+	int ret = ipc_send(h->control_fd, type, p, len, -1);
+
+	if (ret < 0) {
+		log_err("control channel: sending %s failed: %s", ipc_type_name(type),
+			strerror(-ret));
+		/* A broker that went away is a normal end; anything else is not. */
+		helper_stop(h, ret == -EPIPE || ret == -ECONNRESET ? 0 : 1);
+	}
+	return ret;
+}
+
+/* Trust note: the broker is more privileged, but its fd is still checked. */
+static int answer_session_open(struct helper *h, struct ipc_msg *msg)
+{
+	struct ipc_session_open req;
+	struct ipc_session_result res = { 0 };
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+	int fd = msg->fd;
+
+	msg->fd = -1;
+	memcpy(&req, msg->payload, sizeof(req));
+	if (req.reserved || req.reserved2)
+		res.error = -EINVAL;
+	else if (req.device >= h->ndevs)
+		res.error = -ENODEV;
+	else if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_SEQPACKET)
+		res.error = -EPROTOTYPE;
+	if (res.error) {
+		log_warn("control channel: session for device %u refused: %s", req.device,
+			 strerror(-res.error));
+		close(fd);
+	} else {
+		res.error = helper_session_open(&h->devs[req.device], fd);
+	}
+	return helper_control_send(h, IPC_ANS_SESSION_OPEN, &res, sizeof(res));
+}
+
+static const struct ipc_rule control_rules[] = {
+	{ IPC_REQ_SESSION_OPEN, sizeof(struct ipc_session_open), sizeof(struct ipc_session_open),
+	  0, 0, 1 },
+};
+
+static void helper_control_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct helper *h = arg;
+	struct ipc_msg *msg = h->rx;
+	int ret;
+
+	(void)what;
+	ret = ipc_recv(fd, msg);
+	if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+		return;
+	if (ret == -ECONNRESET) {
+		log_info("control channel closed, exiting");
+		helper_stop(h, 0);
+		return;
+	}
+	if (ret < 0) {
+		log_err("control channel: bad %s datagram: %s", ipc_type_name(msg->hdr.type),
+			strerror(-ret));
+		helper_stop(h, 1);
+		return;
+	}
+	if (ipc_admit(msg, control_rules, sizeof(control_rules) / sizeof(control_rules[0]))) {
+		log_err("control channel: refused %s (type %u, %u bytes)",
+			ipc_type_name(msg->hdr.type), msg->hdr.type, msg->hdr.len);
+		if (msg->fd >= 0)
+			close(msg->fd);
+		helper_stop(h, 1);
+		return;
+	}
+	answer_session_open(h, msg);
+}
+
+static void helper_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	log_info("signal %d, exiting", (int)sig);
+	helper_stop(arg, 0);
+}
+
+static void helper_reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	helper_sessions_reap(arg);
+}
+
+static int helper_check_control_fd(int fd)
+{
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != SOCK_SEQPACKET) {
+		log_err("--control-fd %d: not a SOCK_SEQPACKET socket", fd);
+		return -EINVAL;
+	}
+	/* Our children (none today) must not inherit the broker's channel. */
+	return fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+static int helper_setup(struct helper *h, const struct helper_opts *o, const struct devlist *dl)
+{
+	struct ipc_helper_ready ready = { 0 };
+	int ret;
+
+	h->base = event_base_new();
+	h->rx = malloc(sizeof(*h->rx));
+	if (!h->base || !h->rx)
+		return -ENOMEM;
+	h->devs = calloc(dl->n, sizeof(*h->devs));
+	if (!h->devs)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < dl->n; i++) {
+		ret = helper_dev_open(h, &h->devs[i], i, &dl->entry[i]);
+		if (ret < 0)
+			return ret;
+		h->ndevs = i + 1;
+	}
+	if (o->sim_control) {
+		ret = sim_control_open(h, o->sim_control, &h->simctl);
+		if (ret < 0)
+			return ret;
+	}
+	h->reaper = event_new(h->base, -1, 0, helper_reap, h);
+	h->sig_term = evsignal_new(h->base, SIGTERM, helper_signal, h);
+	h->sig_int = evsignal_new(h->base, SIGINT, helper_signal, h);
+	h->control_ev = event_new(h->base, h->control_fd, EV_READ | EV_PERSIST,
+				  helper_control_readable, h);
+	if (!h->reaper || !h->sig_term || !h->sig_int || !h->control_ev ||
+	    event_add(h->sig_term, NULL) < 0 || event_add(h->sig_int, NULL) < 0 ||
+	    event_add(h->control_ev, NULL) < 0)
+		return -ENOMEM;
+	ready.ndevices = (uint16_t)h->ndevs;
+	ret = ipc_send(h->control_fd, IPC_EVT_HELPER_READY, &ready, sizeof(ready), -1);
+	if (ret < 0)
+		log_err("control channel: sending READY failed: %s", strerror(-ret));
+	return ret;
+}
+
+static void helper_teardown(struct helper *h)
+{
+	if (h->simctl)
+		sim_control_close(h->simctl);
+	for (unsigned int i = 0; i < h->ndevs; i++)
+		helper_dev_close(&h->devs[i]);
+	helper_sessions_reap(h);
+	if (h->control_ev)
+		event_free(h->control_ev);
+	if (h->sig_term)
+		event_free(h->sig_term);
+	if (h->sig_int)
+		event_free(h->sig_int);
+	if (h->reaper)
+		event_free(h->reaper);
+	if (h->base)
+		event_base_free(h->base);
+	free(h->devs);
+	free(h->rx);
+	if (h->control_fd >= 0)
+		close(h->control_fd);
+}
+
+int helper_main(int argc, char **argv)
+{
+	struct helper h = { .control_fd = -1 };
+	struct helper_opts o;
+	struct devlist dl;
+	char err[256];
+	int ret;
+
+	log_init("helper", LOG_LVL_INFO);
+	ret = helper_parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	log_init("helper", (enum log_level)o.log_level);
+	if (devlist_parse(o.device_list, &dl, err, sizeof(err)) < 0) {
+		log_err("--device-list: %s", err);
+		return HELPER_EXIT_USAGE;
+	}
+	if (helper_check_control_fd(o.control_fd) < 0)
+		return HELPER_EXIT_USAGE;
+	h.control_fd = o.control_fd;
+	/* Peers vanish; their sockets must give EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = helper_setup(&h, &o, &dl);
+	if (ret < 0) {
+		h.exit_status = ret == -EOPNOTSUPP || ret == -EINVAL ? HELPER_EXIT_USAGE : 1;
+	} else {
+		log_info("ready: %u device(s)", h.ndevs);
+		event_base_dispatch(h.base);
+	}
+	helper_teardown(&h);
+	return h.exit_status;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helper internals shared by its files:
+ *   helper.c       command line, setup, event loop, control channel (broker)
+ *   dev.c          one device: chip, names block, irq types, edge batching
+ *   lineops.c      validation and execution of line ops, DEVICE_INFO payload
+ *   session.c      session channels (worker): dispatch table, send queue
+ *   sim_control.c  the text control socket of simulated chips
+ *   chip.c, chip_sim.c, devlist.c   backends and the device list
+ *
+ * The helper is single-threaded (one libevent loop); nothing here is shared
+ * between threads. Maintenance contract: state that must survive a worker
+ * reconnect lives in struct helper_dev, never in struct helper_session.
+ */
+#ifndef HELPER_H
+#define HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+struct event;
+struct event_base;
+struct chip;
+struct devlist_entry;
+struct helper;
+struct helper_out;
+struct sim_control;
+
+/* Edges collected before one IPC_EVT_LINE_EDGE goes out. */
+#define HELPER_EDGE_BATCH	256
+_Static_assert(sizeof(struct ipc_hdr) + HELPER_EDGE_BATCH * sizeof(struct ipc_line_edge)
+	       <= IPC_MSG_MAX, "an edge batch fits one message");
+
+/* One worker's channel to a device; owned by session.c. */
+struct helper_session {
+	struct helper_session *next;	/* in dev->sessions, or in helper->dead */
+	struct helper_dev *dev;
+	unsigned int id;		/* for logs */
+	int fd;				/* -1 once closed */
+	bool dead;			/* closed; memory waits for the reaper */
+	struct event *ev_read, *ev_write;
+	struct helper_out *outq, **outq_tail; /* messages the socket would not take yet */
+	uint32_t outq_bytes;
+};
+
+struct helper_dev {
+	struct helper *h;
+	unsigned int index;		/* position in the device list */
+	struct chip *chip;
+	uint16_t ngpio;
+	uint8_t *irq_type;		/* [ngpio], VIRTIO_GPIO_IRQ_TYPE_*; NONE on OUT lines */
+	uint8_t *names;			/* ngpio NUL-terminated strings, or NULL */
+	uint32_t names_size;		/* 0 = no names */
+	struct helper_session *sessions; /* open sessions of this device */
+	struct event *chip_ev;		/* the backend's event fd, or NULL */
+	struct ipc_line_edge pending[HELPER_EDGE_BATCH]; /* not yet sent, in order */
+	unsigned int npending;
+};
+
+struct helper {
+	struct event_base *base;
+	struct helper_dev *devs;
+	unsigned int ndevs;
+	int control_fd;
+	struct event *control_ev;
+	struct event *sig_term, *sig_int;
+	struct sim_control *simctl;	/* NULL without --sim-control */
+	struct helper_session *dead;	/* closed sessions, freed by the reaper */
+	struct event *reaper;
+	struct ipc_msg *rx;		/* receive buffer of every channel */
+	unsigned int next_session_id;
+	int exit_status;		/* set before leaving the loop */
+};
+
+/* helper.c */
+int helper_main(int argc, char **argv);
+void helper_stop(struct helper *h, int exit_status);
+
+/* dev.c */
+int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index,
+		    const struct devlist_entry *entry);
+void helper_dev_close(struct helper_dev *dev);
+/* Send the edges collected so far to every session of @dev / of every device. */
+void helper_dev_flush(struct helper_dev *dev);
+void helper_flush_edges(struct helper *h);
+
+/* lineops.c */
+void helper_line_op(struct helper_dev *dev, const struct ipc_line_op *op,
+		    struct ipc_line_result *res);
+/* IPC_ANS_DEVICE_INFO payload into @buf (IPC_MSG_MAX bytes); returns its length. */
+uint32_t helper_device_info(struct helper_dev *dev, uint8_t *buf);
+const char *helper_irq_type_name(uint8_t type);
+
+/* session.c */
+/* Bind @fd (a SEQPACKET socket) to @dev. Takes @fd in every case. */
+int helper_session_open(struct helper_dev *dev, int fd);
+/* Unlink and close now, free later: safe from any callback. */
+void helper_session_close(struct helper_session *s, const char *why);
+/* Send or queue; on a lost peer the session is closed and -errno returned. */
+int helper_session_send(struct helper_session *s, uint32_t type, const void *payload,
+			uint32_t len);
+void helper_sessions_reap(struct helper *h);
+
+/* sim_control.c */
+int sim_control_open(struct helper *h, const char *path, struct sim_control **out);
+void sim_control_close(struct sim_control *sc);
+
+#endif /* HELPER_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The worker's side of the helper session (proto/ipc.h). The helper is more
+ * privileged than we are, but its messages are still checked for size and
+ * consistency: a confused peer ends the session instead of corrupting state.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker/wk.h"
+
+/* How long the worker waits for the helper before declaring it lost. */
+#define HC_TIMEOUT_MS	5000
+
+static const struct ipc_rule hc_rules[] = {
+	{ IPC_ANS_DEVICE_INFO, sizeof(struct ipc_device_info), IPC_MSG_MAX, 0, 0, 0 },
+	{ IPC_ANS_LINE_OPS, sizeof(struct ipc_line_result),
+	  IPC_MAX_OPS * sizeof(struct ipc_line_result), 0, sizeof(struct ipc_line_result), 0 },
+	{ IPC_EVT_LINE_EDGE, sizeof(struct ipc_line_edge), IPC_MSG_MAX, 0,
+	  sizeof(struct ipc_line_edge), 0 },
+};
+
+static int hc_wait_readable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int ret;
+
+	do
+		ret = poll(&pfd, 1, HC_TIMEOUT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	if (ret == 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+static int hc_recv_admitted(struct worker *w, struct ipc_msg *msg, bool block)
+{
+	int ret;
+
+	if (block) {
+		ret = hc_wait_readable(w->session_fd);
+		if (ret < 0)
+			return ret;
+	}
+	ret = ipc_recv(w->session_fd, msg);
+	if (ret < 0)
+		return ret;
+	if (msg->fd >= 0) {
+		close(msg->fd);
+		msg->fd = -1;
+	}
+	ret = ipc_admit(msg, hc_rules, sizeof(hc_rules) / sizeof(hc_rules[0]));
+	if (ret < 0)
+		log_err("helper sent a malformed %s (%u bytes)", ipc_type_name(msg->hdr.type),
+			msg->hdr.len);
+	return ret;
+}
+
+/* Trust note: the names block is handed to the guest, so check its shape. */
+static int hc_parse_info(struct worker *w, const struct ipc_msg *msg)
+{
+	struct ipc_device_info info;
+	const struct ipc_line_state *state;
+	uint64_t need;
+
+	memcpy(&info, msg->payload, sizeof(info));
+	info.ngpio = le16toh(info.ngpio);
+	info.names_size = le32toh(info.names_size);
+	if (info.ngpio == 0 || info.ngpio > IPC_MAX_LINES)
+		return -EBADMSG;
+	need = sizeof(info) + (uint64_t)info.ngpio * sizeof(*state) + info.names_size;
+	if (need != msg->hdr.len)
+		return -EBADMSG;
+	if (info.names_size && msg->payload[need - 1] != '\0')
+		return -EBADMSG;
+	w->info.ngpio = info.ngpio;
+	w->info.names_size = info.names_size;
+	/* Kept as the whole GET_LINE_NAMES response: status OK, then the block. */
+	w->names = malloc(1 + (size_t)info.names_size);
+	if (!w->names)
+		return -ENOMEM;
+	w->names[0] = VIRTIO_GPIO_STATUS_OK;
+	memcpy(w->names + 1, msg->payload + sizeof(info) + info.ngpio * sizeof(*state),
+	       info.names_size);
+	w->info.names = w->names + 1;
+	return 0;
+}
+
+static void hc_restore_lines(struct worker *w, const struct ipc_msg *msg)
+{
+	const uint8_t *p = msg->payload + sizeof(struct ipc_device_info);
+
+	for (uint16_t i = 0; i < w->info.ngpio; i++, p += sizeof(struct ipc_line_state))
+		vgpio_irq_restore(w->irq, i, p[0], p[1]);
+}
+
+int hc_get_device_info(struct worker *w)
+{
+	static struct ipc_msg msg;	/* 64 KiB: keep it off the stack */
+	int ret;
+
+	ret = ipc_send(w->session_fd, IPC_REQ_DEVICE_INFO, NULL, 0, -1);
+	if (ret < 0)
+		return ret;
+	do
+		ret = hc_recv_admitted(w, &msg, true);
+	while (ret == 0 && msg.hdr.type == IPC_EVT_LINE_EDGE);	/* nothing to latch yet */
+	if (ret < 0)
+		return ret;
+	if (msg.hdr.type != IPC_ANS_DEVICE_INFO)
+		return -EPROTO;
+	ret = hc_parse_info(w, &msg);
+	if (ret < 0) {
+		log_err("helper sent inconsistent device info");
+		return ret;
+	}
+	/* The irq object does not exist yet; keep the message for restore. */
+	w->irq = vgpio_irq_new(w->info.ngpio, &(struct vgpio_irq_sink){ wk_irq_complete, w });
+	if (!w->irq)
+		return -ENOMEM;
+	hc_restore_lines(w, &msg);
+	return 0;
+}
+
+int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n)
+{
+	while (n) {
+		unsigned int chunk = n > IPC_MAX_OPS ? IPC_MAX_OPS : n;
+		int ret = ipc_send(w->session_fd, IPC_REQ_LINE_OPS, ops,
+				   chunk * sizeof(*ops), -1);
+
+		if (ret < 0)
+			return ret;
+		ops += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+static int hc_dispatch(struct worker *w, const struct ipc_msg *msg)
+{
+	unsigned int n;
+
+	switch (msg->hdr.type) {
+	case IPC_ANS_LINE_OPS:
+		n = msg->hdr.len / sizeof(struct ipc_line_result);
+		for (unsigned int i = 0; i < n; i++) {
+			struct ipc_line_result res;
+
+			memcpy(&res, msg->payload + i * sizeof(res), sizeof(res));
+			res.tag = le32toh(res.tag);
+			if (wk_req_answered(w, &res) < 0) {
+				log_err("helper answered tag %u out of order", res.tag);
+				return -EPROTO;
+			}
+		}
+		wk_fifo_flush(w);
+		return 0;
+	case IPC_EVT_LINE_EDGE:
+		n = msg->hdr.len / sizeof(struct ipc_line_edge);
+		for (unsigned int i = 0; i < n; i++) {
+			struct ipc_line_edge ev;
+
+			memcpy(&ev, msg->payload + i * sizeof(ev), sizeof(ev));
+			vgpio_irq_edge(w->irq, le16toh(ev.line), ev.edge, ev.level);
+		}
+		return 0;
+	default:
+		log_err("helper sent an unexpected %s", ipc_type_name(msg->hdr.type));
+		return -EPROTO;
+	}
+}
+
+int hc_receive(struct worker *w, bool block)
+{
+	static struct ipc_msg msg;
+	int ret;
+
+	for (;;) {
+		ret = hc_recv_admitted(w, &msg, block);
+		if (ret == -EAGAIN || ret == -EWOULDBLOCK)
+			return 0;
+		if (ret < 0)
+			return ret;
+		ret = hc_dispatch(w, &msg);
+		if (ret < 0 || block)
+			return ret;
+	}
+}
+
+int hc_quiesce(struct worker *w)
+{
+	while (w->unresolved) {
+		int ret = hc_receive(w, true);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

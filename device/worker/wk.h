@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Worker internals shared by its files:
+ *   worker.c        process entry, event loop, connection and session events
+ *   vu_handlers.c   the vhost-user request table and its handlers
+ *   wk_queues.c     ring start/stop, requestq FIFO, eventq, notifications
+ *   helper_client.c the session channel to the helper
+ *
+ * Maintenance contract: connection-scoped state lives in struct worker and is
+ * reset by wk_reset_connection_state(); line state lives in the helper.
+ */
+#ifndef WK_H
+#define WK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gmem.h"
+#include "ipc.h"
+#include "virtio_gpio.h"
+#include "vq.h"
+#include "vu_msg.h"
+#include "worker/vgpio_irq.h"
+#include "worker/vgpio_req.h"
+
+struct event_base;
+struct event;
+
+/* One requestq chain waiting for its answer; completed strictly in FIFO order. */
+struct wk_req {
+	uint16_t head;
+	uint16_t type;
+	uint16_t gpio;
+	uint32_t req_value;
+	uint32_t tag;			/* ipc tag when forwarded */
+	bool forwarded;			/* sent to the helper */
+	bool resolved;
+	uint8_t status, value;
+	uint32_t used_len;		/* bytes to report (what we wrote) */
+	uint8_t *resp[2];		/* where status and value go, NULL if absent */
+};
+
+struct worker;
+
+struct wk_queue {
+	struct worker *owner;
+	struct vq vq;
+	int kick_fd, call_fd, err_fd;
+	struct event *kick_ev;
+	bool kick_set;			/* SET_VRING_KICK seen since the last stop */
+	bool started;			/* mapped and running */
+	bool enabled;			/* SET_VRING_ENABLE(1) */
+	bool base_returned;		/* GET_VRING_BASE answered ... */
+	uint16_t returned_base;		/* ... with this index */
+	bool notify_pending;
+};
+
+struct worker {
+	struct event_base *base;
+	int conn_fd, session_fd;
+	struct event *conn_ev, *session_ev;
+	unsigned int device;
+	int exit_status;		/* set before leaving the loop */
+
+	/* negotiated with the front-end */
+	uint64_t features;
+	bool features_set;
+	uint64_t protocol_features;
+	struct gmem gm;
+	struct wk_queue q[VGPIO_NUM_QUEUES];
+
+	/* device, from the helper */
+	struct vgpio_dev_info info;
+	uint8_t *names;			/* status OK, then the names block (info.names) */
+	struct vgpio_irq *irq;
+
+	/* requestq FIFO: ring buffer of cap entries, [fifo_head, fifo_head+fifo_len) */
+	struct wk_req *fifo;
+	uint32_t fifo_cap, fifo_head, fifo_len;
+	uint32_t next_tag;
+	uint32_t unresolved;		/* forwarded and not answered */
+};
+
+#define WK_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
+			 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VU_F_PROTOCOL_FEATURES))
+#define WK_PROTOCOL_FEATURES ((1ull << VU_PROTOCOL_F_MQ) | (1ull << VU_PROTOCOL_F_REPLY_ACK) | \
+			      (1ull << VU_PROTOCOL_F_CONFIG))
+
+/* worker.c */
+void wk_stop_loop(struct worker *w, int exit_status);
+
+/* vu_handlers.c: handle one message; returns 0 or -errno (connection ends). */
+int vu_dispatch(struct worker *w, struct vu_msg *msg);
+
+/* wk_rings.c */
+void wk_queue_init(struct wk_queue *q);
+void wk_queue_close(struct wk_queue *q);
+int wk_queue_try_start(struct worker *w, unsigned int idx);
+void wk_queue_stop(struct worker *w, unsigned int idx);
+int wk_queue_set_kick(struct worker *w, unsigned int idx, int fd);
+void wk_queue_kicked(struct worker *w, unsigned int idx);
+void wk_eventq_update_running(struct worker *w);
+void wk_notify_queue(struct worker *w, unsigned int idx);
+void wk_notify_flush(struct worker *w);
+void wk_queue_broken(struct worker *w, unsigned int idx);
+bool wk_queue_ready(const struct worker *w, unsigned int idx);
+
+/* wk_queues.c */
+int wk_fifo_alloc(struct worker *w, uint32_t num);
+void wk_process_requestq(struct worker *w);
+void wk_process_eventq(struct worker *w);
+/* The helper answered a forwarded op. Returns 0 or -EPROTO (answer out of order). */
+int wk_req_answered(struct worker *w, const struct ipc_line_result *res);
+void wk_fifo_flush(struct worker *w);
+void wk_irq_complete(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t status);
+
+/* helper_client.c */
+int hc_get_device_info(struct worker *w);
+int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n);
+/* Read and dispatch what the helper sent; returns 0, or -errno when the session is lost. */
+int hc_receive(struct worker *w, bool block);
+/* Wait until every forwarded op is answered (before a ring stops or memory changes). */
+int hc_quiesce(struct worker *w);
+
+#endif /* WK_H */
