@@ -15,9 +15,9 @@ VERSION    := 0.1.0
 
 CC      ?= cc
 B       ?= build
-PKGS    := libevent_core
+PKGS    := libevent_core libseccomp libcap-ng
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -lseccomp -lcap-ng)
 
 CFLAGS  ?= -O2 -g
 VUG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
@@ -68,7 +68,7 @@ check-san:
 	$(MAKE) B=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
 
 # Build and test dependencies (Debian). Idempotent: installs only what is missing.
-DEB_PKGS := gcc make pkg-config libc6-dev libevent-dev
+DEB_PKGS := gcc make pkg-config libc6-dev libevent-dev libseccomp-dev libcap-ng-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \

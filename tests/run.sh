@@ -3,6 +3,7 @@
 # print the total as "N passed, N failed". Exit non-zero if any test failed
 # or any binary crashed.
 B=${1:-build}
+export VUG_BUILD="$B"
 passed=0; failed=0; crashed=0
 for t in "$B"/tests/unit/test_* "$B"/tests/integration/test_*; do
 	case "$t" in *.o|*.d) continue ;; esac

@@ -228,6 +228,16 @@ static int helper_setup(struct helper *h, const struct helper_opts *o, const str
 	h->rx = malloc(sizeof(*h->rx));
 	if (!h->base || !h->rx)
 		return -ENOMEM;
+	/* Signals first: a SIGTERM during setup must still remove the socket. */
+	h->reaper = event_new(h->base, -1, 0, helper_reap, h);
+	h->sig_term = evsignal_new(h->base, SIGTERM, helper_signal, h);
+	h->sig_int = evsignal_new(h->base, SIGINT, helper_signal, h);
+	h->control_ev = event_new(h->base, h->control_fd, EV_READ | EV_PERSIST,
+				  helper_control_readable, h);
+	if (!h->reaper || !h->sig_term || !h->sig_int || !h->control_ev ||
+	    event_add(h->sig_term, NULL) < 0 || event_add(h->sig_int, NULL) < 0 ||
+	    event_add(h->control_ev, NULL) < 0)
+		return -ENOMEM;
 	h->devs = calloc(dl->n, sizeof(*h->devs));
 	if (!h->devs)
 		return -ENOMEM;
@@ -242,15 +252,6 @@ static int helper_setup(struct helper *h, const struct helper_opts *o, const str
 		if (ret < 0)
 			return ret;
 	}
-	h->reaper = event_new(h->base, -1, 0, helper_reap, h);
-	h->sig_term = evsignal_new(h->base, SIGTERM, helper_signal, h);
-	h->sig_int = evsignal_new(h->base, SIGINT, helper_signal, h);
-	h->control_ev = event_new(h->base, h->control_fd, EV_READ | EV_PERSIST,
-				  helper_control_readable, h);
-	if (!h->reaper || !h->sig_term || !h->sig_int || !h->control_ev ||
-	    event_add(h->sig_term, NULL) < 0 || event_add(h->sig_int, NULL) < 0 ||
-	    event_add(h->control_ev, NULL) < 0)
-		return -ENOMEM;
 	ready.ndevices = (uint16_t)h->ndevs;
 	ret = ipc_send(h->control_fd, IPC_EVT_HELPER_READY, &ready, sizeof(ready), -1);
 	if (ret < 0)

@@ -147,6 +147,7 @@ static int vu_set_vring_num(struct worker *w, struct vu_msg *msg)
 {
 	unsigned int idx;
 	struct wk_queue *q;
+	uint32_t num;
 	int ret = vu_queue_index(msg, msg->p.state.index, &idx);
 
 	if (ret < 0)
@@ -156,16 +157,18 @@ static int vu_set_vring_num(struct worker *w, struct vu_msg *msg)
 		log_err("SET_VRING_NUM on running queue %u", idx);
 		return -EBUSY;
 	}
+	num = msg->p.state.num;
+	if (num == 0 || num > VQ_MAX_SIZE || (num & (num - 1))) {
+		log_err("SET_VRING_NUM: queue %u size %u is not a power of two in 1..%u", idx,
+			num, VQ_MAX_SIZE);
+		return -EINVAL;
+	}
 	/* Same size on resume: keep the in-flight set (held eventq buffers). */
-	if (q->vq.num == msg->p.state.num)
+	if (q->vq.num == num)
 		return 0;
 	if (idx == VGPIO_QUEUE_EVENT)
 		vgpio_irq_forget_held(w->irq);
-	ret = vq_set_num(&q->vq, msg->p.state.num);
-	if (ret < 0)
-		log_err("SET_VRING_NUM: queue %u size %u is not a power of two in 1..%u", idx,
-			msg->p.state.num, VQ_MAX_SIZE);
-	return ret;
+	return vq_set_num(&q->vq, num);
 }
 
 static int vu_set_vring_addr(struct worker *w, struct vu_msg *msg)

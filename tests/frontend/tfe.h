@@ -31,7 +31,8 @@
 
 /* The features the daemon offers and the protocol features it must offer. */
 #define TFE_DEV_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
-				 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VU_F_PROTOCOL_FEATURES))
+				 (1ull << VIRTIO_F_INDIRECT_DESC) | \
+				 (1ull << VU_F_PROTOCOL_FEATURES))
 #define TFE_PROTO_FEATURES	((1ull << VU_PROTOCOL_F_MQ) | (1ull << VU_PROTOCOL_F_REPLY_ACK) | \
 				 (1ull << VU_PROTOCOL_F_CONFIG))
 
@@ -160,8 +161,12 @@ struct tfe {
 	struct tfe_vq vq[VGPIO_NUM_QUEUES];
 };
 
-/* tfe_conn.c: socket, framing, single messages. */
-int tfe_connect(const char *path, int timeout_ms);
+/*
+ * tfe_conn.c: socket, framing, single messages. tfe_msg() sets NEED_REPLY when
+ * the request's bit is in t->need_reply and REPLY_ACK was negotiated, and then
+ * requires ack 0; tfe_msg_ack() always asks and hands back the ack.
+ */
+int tfe_connect(const char *path, int timeout_ms);	/* retries ENOENT/ECONNREFUSED */
 struct tfe *tfe_new(int sock, size_t region_size);
 void tfe_free(struct tfe *t);
 int tfe_send(struct tfe *t, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
@@ -182,7 +187,11 @@ int tfe_set_mem_table(struct tfe *t);
 int tfe_get_config(struct tfe *t, uint32_t offset, uint32_t size, uint32_t flags, void *out);
 int tfe_wait_eof(int sock, int timeout_ms);
 
-/* tfe_hs.c: the three message orders. */
+/*
+ * tfe_hs.c: the three message orders. init = connection phase, start = DRIVER_OK
+ * (or resume / crosvm wake, using t->base[]), stop = pause / crosvm sleep (fills
+ * t->base[]). Set t->qsize[] between init and the first start.
+ */
 int tfe_init(struct tfe *t, enum tfe_order order);
 int tfe_start(struct tfe *t);
 int tfe_stop(struct tfe *t);
@@ -191,7 +200,12 @@ int tfe_setup_queue(struct tfe *t, unsigned int q);
 int tfe_read_config(struct tfe *t, struct virtio_gpio_config *cfg);
 uint64_t tfe_guest_features(const struct tfe *t);
 
-/* tfe_ring.c: guest memory and the driver side of the split rings. */
+/*
+ * tfe_ring.c: guest memory and the driver side of the split rings. vq_add and
+ * vq_add_desc publish at once (no kick) and return the head; collect moves used
+ * entries to the done list without waiting; wait waits for the call fd; take
+ * returns one completion (head, or the oldest if head < 0) or -ETIMEDOUT.
+ */
 int tfe_mem_init(struct tfe_mem *m, unsigned int n, size_t size);
 void tfe_mem_fini(struct tfe_mem *m);
 int tfe_mem_alloc(struct tfe_mem *m, size_t size, size_t align, uint64_t *gpa);
@@ -210,8 +224,13 @@ int tfe_vq_collect(struct tfe *t, unsigned int q);
 int tfe_vq_wait(struct tfe *t, unsigned int q, int timeout_ms);
 int tfe_vq_take(struct tfe *t, unsigned int q, int head, struct tfe_done *out, int timeout_ms);
 unsigned int tfe_vq_inflight(const struct tfe_vq *vq);
+uint64_t tfe_call_drain(struct tfe *t, unsigned int q);
 
-/* tfe_gpio.c: virtio-gpio driver helpers. */
+/*
+ * tfe_gpio.c: virtio-gpio driver helpers. tfe_cmd() returns the status (0 OK,
+ * 1 ERR) and requires used length 2; tfe_get_value() returns 0/1, -EIO on ERR.
+ * tfe_evt_arm() posts and kicks a line's eventq buffer and returns its head.
+ */
 int tfe_req_post(struct tfe *t, uint16_t type, uint16_t gpio, uint32_t value,
 		 uint32_t resp_len, bool indirect);
 int tfe_req(struct tfe *t, uint16_t type, uint16_t gpio, uint32_t value, struct tfe_done *out);
@@ -223,7 +242,11 @@ int tfe_evt_arm(struct tfe *t, uint16_t gpio);
 int tfe_evt_wait(struct tfe *t, struct tfe_done *out, int timeout_ms);
 int tfe_evt_poll(struct tfe *t, struct tfe_done *out);
 
-/* tfe_daemon.c: run the daemon, talk to its sim control, look at /proc. */
+/*
+ * tfe_daemon.c: run the daemon, talk to its sim control, look at /proc.
+ * tfe_daemon_stop() returns the exit status (0 expected); tfe_sim_cmd() returns
+ * 0 for "ok...", 1 for "err ...", -errno otherwise.
+ */
 struct tfe_daemon {
 	pid_t pid;
 	int count;		/* sockets (-c) */

@@ -187,9 +187,11 @@ static int recv_exact(int sock, void *buf, size_t len, int timeout_ms)
 			return -ECONNRESET;
 		if (mh.msg_controllen) {
 			for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+				size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
 				if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 					continue;
-				for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+				for (size_t i = 0; i < nfd; i++)
 					close(((int *)CMSG_DATA(c))[i]);
 			}
 			fprintf(stderr, "tfe: reply carried file descriptors\n");
@@ -353,8 +355,8 @@ int tfe_get_config(struct tfe *t, uint32_t offset, uint32_t size, uint32_t flags
 	if (rc == 0)
 		rc = tfe_recv_reply(t, VU_GET_CONFIG, c, VU_CONFIG_HDR_SIZE + size);
 	if (rc == 0 && (c->offset != offset || c->size != size || c->flags != flags)) {
-		fprintf(stderr, "tfe: GET_CONFIG reply offset %u size %u flags %u, asked %u %u %u\n",
-			c->offset, c->size, c->flags, offset, size, flags);
+		fprintf(stderr, "tfe: GET_CONFIG reply offset %u size %u flags %u, "
+			"asked %u %u %u\n", c->offset, c->size, c->flags, offset, size, flags);
 		rc = -EPROTO;
 	}
 	if (rc == 0)

@@ -39,8 +39,9 @@ int tfe_req_post(struct tfe *t, uint16_t type, uint16_t gpio, uint32_t value,
 	req->type = htole16(type);
 	req->gpio = htole16(gpio);
 	req->value = htole32(value);
+	/* Poison the whole response area of the slot: bytes past resp_len are a guard. */
 	resp = tfe_gpa_ptr(&t->mem, meta.resp_gpa, resp_len);
-	memset(resp, POISON, resp_len);
+	memset(resp, POISON, resp_len > RESP_MAX ? resp_len : RESP_MAX);
 	bufs[0] = (struct tfe_buf){ .gpa = sgpa, .len = sizeof(*req), .write = false };
 	bufs[1] = (struct tfe_buf){ .gpa = meta.resp_gpa, .len = resp_len, .write = true };
 	head = tfe_vq_add(t, VGPIO_QUEUE_REQUEST, bufs, 2, indirect, &meta);

@@ -31,6 +31,8 @@ int tfe_mem_init(struct tfe_mem *m, unsigned int n, size_t size)
 	memset(m, 0, sizeof(*m));
 	if (n == 0 || n > TFE_MAX_REGIONS)
 		return -EINVAL;
+	for (unsigned int i = 0; i < TFE_MAX_REGIONS; i++)
+		m->r[i].fd = -1;
 	for (unsigned int i = 0; i < n; i++) {
 		struct tfe_region *r = &m->r[i];
 
@@ -61,10 +63,12 @@ void tfe_mem_fini(struct tfe_mem *m)
 	for (unsigned int i = 0; i < m->n; i++) {
 		if (m->r[i].map)
 			munmap(m->r[i].map, m->r[i].map_len);
-		if (m->r[i].fd > 0)
+		if (m->r[i].fd >= 0)
 			close(m->r[i].fd);
 	}
 	memset(m, 0, sizeof(*m));
+	for (unsigned int i = 0; i < TFE_MAX_REGIONS; i++)
+		m->r[i].fd = -1;
 }
 
 static int alloc_in(struct tfe_region *r, size_t size, size_t align, uint64_t *gpa)
@@ -158,7 +162,7 @@ int tfe_vq_alloc(struct tfe *t, unsigned int q, uint16_t num)
 	unsigned int pref = (q + 1) % t->mem.n;	/* rings away from the buffers */
 	int rc;
 
-	if (num == 0 && q < VGPIO_NUM_QUEUES)
+	if (num == 0 || q >= VGPIO_NUM_QUEUES)
 		return -EINVAL;
 	if (vq->allocated && vq->num == num) {
 		tfe_vq_reset(vq);
@@ -289,8 +293,8 @@ int tfe_vq_add_desc(struct tfe *t, unsigned int q, const struct tfe_desc *descs,
 		ids[i] = vq->free[--vq->nfree];
 	for (unsigned int i = 0; i < n; i++) {
 		vq->desc[ids[i]] = descs[i];
-		if (descs[i].flags & TFE_DESC_F_NEXT)
-			vq->desc[ids[i]].next = descs[i].next < n ? ids[descs[i].next] : descs[i].next;
+		if ((descs[i].flags & TFE_DESC_F_NEXT) && descs[i].next < n)
+			vq->desc[ids[i]].next = ids[descs[i].next];
 	}
 	vq->inflight[ids[0]] = *meta;
 	vq->inflight[ids[0]].busy = true;
@@ -461,6 +465,16 @@ int tfe_vq_take(struct tfe *t, unsigned int q, int head, struct tfe_done *out, i
 		if (rc < 0)
 			return rc;
 	}
+}
+
+/* Clear a pending call (so the next check sees only new ones); returns its count. */
+uint64_t tfe_call_drain(struct tfe *t, unsigned int q)
+{
+	uint64_t cnt = 0;
+
+	if (t->vq[q].call_fd < 0 || read(t->vq[q].call_fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		return 0;
+	return cnt;
 }
 
 unsigned int tfe_vq_inflight(const struct tfe_vq *vq)

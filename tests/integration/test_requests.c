@@ -133,6 +133,14 @@ static void t_all_types(void)
 		CHECK(!strcmp(sl.irq, "none"));
 		expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, VIRTIO_GPIO_DIRECTION_NONE, 0, 0);
 		expect(t, VIRTIO_GPIO_MSG_GET_DIRECTION, 1, 0, 0, VIRTIO_GPIO_DIRECTION_IN);
+		/* VR7: NONE forgets the line, including the remembered output value. */
+		expect(t, VIRTIO_GPIO_MSG_SET_VALUE, 1, 1, 0, 0);
+		expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, VIRTIO_GPIO_DIRECTION_OUT, 0, 0);
+		expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, VIRTIO_GPIO_DIRECTION_NONE, 0, 0);
+		expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, VIRTIO_GPIO_DIRECTION_OUT, 0, 0);
+		CHECK_EQ(tfe_sim_get(&dmn, 0, 1, &sl), 0);
+		CHECK_EQ(sl.value, 0);
+		expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 1, VIRTIO_GPIO_DIRECTION_IN, 0, 0);
 		CHECK_EQ(t->vq[0].errors, 0);
 	}
 	tfe_free(t);
@@ -290,7 +298,8 @@ static void t_indirect_direct(void)
 			t->indirect = mode;
 			check_names(t);
 			expect(t, VIRTIO_GPIO_MSG_SET_VALUE, 7, 1, 0, 0);
-			expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 7, VIRTIO_GPIO_DIRECTION_OUT, 0, 0);
+			expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 7, VIRTIO_GPIO_DIRECTION_OUT,
+			       0, 0);
 			expect(t, VIRTIO_GPIO_MSG_GET_VALUE, 7, 0, 0, 1);
 			expect(t, VIRTIO_GPIO_MSG_SET_DIRECTION, 7, VIRTIO_GPIO_DIRECTION_IN, 0, 0);
 		}
@@ -386,6 +395,20 @@ static void t_bad_chains(void)
 		       3, true, buf + 16, 2, &d), 2);
 	CHECK_EQ(d.status, VIRTIO_GPIO_STATUS_OK);
 	CHECK_EQ(d.value, VIRTIO_GPIO_DIRECTION_IN);
+	/* GET_LINE_NAMES into a 2-byte buffer: no overflow, and not OK. */
+	{
+		uint8_t *guard;
+		int head = tfe_req_post(t, VIRTIO_GPIO_MSG_GET_LINE_NAMES, 0, 0, 2, false);
+
+		CHECK(head >= 0);
+		CHECK_EQ(tfe_kick(t, 0), 0);
+		CHECK_EQ(tfe_vq_take(t, 0, head, &d, TFE_TIMEOUT_MS), 0);
+		guard = tfe_gpa_ptr(&t->mem, d.resp_gpa, 24);
+		CHECK(d.len <= 2);
+		CHECK(d.len == 0 || d.status == VIRTIO_GPIO_STATUS_ERR);
+		for (int i = 2; i < 24; i++)
+			CHECK_EQ(guard[i], 0xee);
+	}
 	/* And the device still serves normally. */
 	CHECK_EQ(tfe_get_value(t, 0), 0);
 	CHECK_EQ(t->vq[0].errors, 0);
