@@ -7,6 +7,7 @@
 #ifndef VIRTIO_GPIO_H
 #define VIRTIO_GPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,22 @@
 #define VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH		0x03
 #define VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH		0x04
 #define VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW		0x08
+
+/* The trigger types a driver may ask for with SET_IRQ_TYPE. */
+static inline bool virtio_gpio_irq_type_valid(uint32_t type)
+{
+	switch (type) {
+	case VIRTIO_GPIO_IRQ_TYPE_NONE:
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
+	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
+	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH:
+	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW:
+		return true;
+	default:
+		return false;
+	}
+}
 
 #define VIRTIO_GPIO_IRQ_STATUS_INVALID	0x0
 #define VIRTIO_GPIO_IRQ_STATUS_VALID	0x1

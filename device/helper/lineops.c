@@ -24,21 +24,6 @@
 #include "helper/helper.h"
 #include "virtio_gpio.h"
 
-static bool irq_type_valid(uint32_t type)
-{
-	switch (type) {
-	case VIRTIO_GPIO_IRQ_TYPE_NONE:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW:
-		return true;
-	default:
-		return false;
-	}
-}
-
 const char *helper_irq_type_name(uint8_t type)
 {
 	switch (type) {
@@ -88,7 +73,7 @@ static int line_op_run(struct helper_dev *dev, const struct ipc_line_op *op, uin
 			return -EINVAL;
 		return ops->set_value(chip, line, (uint8_t)op->value);
 	case IPC_OP_SET_IRQ_TYPE:
-		if (!irq_type_valid(op->value))
+		if (!virtio_gpio_irq_type_valid(op->value))
 			return -EINVAL;
 		if (op->value != VIRTIO_GPIO_IRQ_TYPE_NONE) {
 			ret = ops->get_direction(chip, line, &dir);

@@ -36,21 +36,6 @@ uint32_t vgpio_req_resp_len(const struct vgpio_dev_info *dev, uint16_t type)
 	return 1 + dev->names_size;
 }
 
-static bool irq_type_valid(uint32_t type)
-{
-	switch (type) {
-	case VIRTIO_GPIO_IRQ_TYPE_NONE:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH:
-	case VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /*
  * Check a line operation; on success return true with the value the helper
  * must see in *fwd_value.
@@ -70,7 +55,7 @@ static bool line_op_valid(const struct vgpio_dev_info *dev, uint16_t type, uint3
 		return value <= 1;
 	case VIRTIO_GPIO_MSG_SET_IRQ_TYPE:
 		/* DR6; "output line" is the helper's check, it knows the direction. */
-		return dev->irq_negotiated && irq_type_valid(value);
+		return dev->irq_negotiated && virtio_gpio_irq_type_valid(value);
 	default:
 		return false;
 	}
