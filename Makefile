@@ -21,7 +21,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core
 
 CFLAGS  ?= -O2 -g
 VUG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
-	   -D_GNU_SOURCE -Iproto -Idevice/common -Idevice $(PKG_CFLAGS) \
+	   -D_GNU_SOURCE -Iproto -Idevice/common -Idevice -Isandbox $(PKG_CFLAGS) \
 	   -DVUG_VERSION='"$(VERSION)"' -DVUG_LIBEXECDIR='"$(LIBEXECDIR)"'
 ALL_CFLAGS = $(VUG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS)
