@@ -10,10 +10,12 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "../../sandbox/jail.h"
 #include "broker.h"
 #include "log.h"
 
@@ -168,12 +170,31 @@ static int broker_loop_setup(struct broker *b)
 	return 0;
 }
 
+/*
+ * The jailed helper cannot remove its sim-control socket (its unlinker
+ * does, unless it was killed along with the helper): do it here, but only
+ * for a socket the helper announced with READY.
+ */
+static void broker_sim_control_unlink(struct broker *b)
+{
+	const char *path = b->opts->sim_control;
+	struct stat st;
+
+	if (!path || !b->helper_ready || lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("--sim-control %s: unlink: %s", path, strerror(errno));
+}
+
 static void broker_shutdown(struct broker *b)
 {
 	b->stopping = true;
 	broker_sockets_close(b);
 	broker_workers_stop(b);
 	broker_helper_stop(b);
+	broker_sim_control_unlink(b);
+	if (b->helper_report_fd >= 0)
+		close(b->helper_report_fd);
 	if (b->sig_ev)
 		event_free(b->sig_ev);
 	if (b->base)
@@ -188,6 +209,7 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->opts = opts;
 	b->sig_fd = -1;
 	b->ctl_fd = -1;
+	b->helper_report_fd = -1;
 	b->nsockets = opts->fd >= 0 ? 1 : opts->socket_count;
 	for (unsigned int i = 0; i < b->nsockets; i++) {
 		struct broker_socket *s = &b->sockets[i];
@@ -195,6 +217,7 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 		s->b = b;
 		s->index = i;
 		s->listen_fd = -1;
+		s->report_fd = -1;
 		if (opts->fd >= 0)
 			snprintf(s->label, sizeof(s->label), "fd %d", opts->fd);
 		else if (broker_socket_name(opts, i, s->label, sizeof(s->label)) < 0)
@@ -204,14 +227,60 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 	return b->msg ? 0 : -ENOMEM;
 }
 
+/*
+ * The test-only worker probe: read here, once, from our own environment;
+ * see sandbox/jail_probe.c. Nothing a guest or front-end sends reaches it.
+ */
+static int broker_probe_setup(struct broker *b)
+{
+	const char *spec = getenv(JAIL_PROBE_ENV);
+
+	if (!spec)
+		return 0;
+	if (jail_probe_check(spec) < 0) {
+		log_err("%s='%s': expected a comma-separated list of open, socket, ls",
+			JAIL_PROBE_ENV, spec);
+		return -EINVAL;
+	}
+	log_warn("%s='%s': TEST PROBE ENABLED for the first worker", JAIL_PROBE_ENV, spec);
+	b->probe = spec;
+	return 0;
+}
+
 /* Checks that need the system, before anything is started. */
 static int broker_preflight(struct broker *b)
 {
 	if (b->opts->fd >= 0 && broker_check_conn_fd(b->opts->fd) < 0)
 		return BROKER_EXIT_CONFIG;
-	if (broker_helper_path(b) < 0)
+	if (broker_helper_path(b) < 0 || broker_probe_setup(b) < 0)
 		return BROKER_EXIT_CONFIG;
+	if (b->opts->no_sandbox)
+		log_warn(JAIL_NO_SANDBOX_WARNING);
 	return 0;
+}
+
+/*
+ * Once the helper runs and the sockets are bound: keep only what jailing
+ * workers needs (sandbox/caps.c), then the broker's own seccomp hook.
+ * --no-sandbox leaves the broker as it is too: a filter of ours would be
+ * inherited by every worker.
+ */
+static int broker_sandbox(struct broker *b)
+{
+	struct jail_opts jo = { .role = "broker", .policy = "broker", .sandbox = true,
+				.report_fd = -1 };
+	int ret;
+
+	if (b->opts->no_sandbox)
+		return 0;
+	ret = caps_limit_broker();
+	if (ret == 0)
+		ret = jail_seccomp_prepare(&jo, jo.policy);
+	if (ret == 0)
+		ret = jail_seccomp(&jo, jo.policy);
+	if (ret < 0)
+		log_err("sandbox of the broker: %s", strerror(-ret));
+	return ret;
 }
 
 int broker_run(const struct broker_opts *opts)
@@ -242,7 +311,11 @@ int broker_run(const struct broker_opts *opts)
 		code = BROKER_EXIT_FAILURE;
 		goto out_shutdown;
 	}
-	ret = opts->fd >= 0 ? broker_serve_fd(b) : broker_listen_all(b);
+	ret = opts->fd >= 0 ? 0 : broker_listen_all(b);
+	if (ret == 0)
+		ret = broker_sandbox(b);
+	if (ret == 0 && opts->fd >= 0)
+		ret = broker_serve_fd(b);
 	if (ret < 0)
 		broker_exit(b, BROKER_EXIT_FAILURE);
 	else

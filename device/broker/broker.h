@@ -36,6 +36,7 @@ struct broker_socket {
 	bool created;			/* we bound the file: unlink it on exit */
 	struct event *ev;		/* accept event; not added while a worker runs */
 	pid_t worker;			/* 0 = none */
+	int report_fd;			/* the worker's SIGSYS report pipe, -1 = none */
 };
 
 struct broker {
@@ -47,6 +48,9 @@ struct broker {
 	int ctl_fd;			/* control channel to the helper, -1 once closed */
 	struct event *ctl_ev;
 	pid_t helper_pid;		/* 0 once reaped */
+	int helper_report_fd;		/* the helper's SIGSYS report pipe, -1 = none */
+	bool helper_ready;		/* READY seen: the sim-control socket is ours */
+	const char *probe;		/* VUG_TEST_WORKER_PROBE, for the next worker only */
 	struct ipc_msg *msg;		/* receive buffer for the control channel */
 	unsigned int nsockets;
 	struct broker_socket sockets[IPC_MAX_DEVICES];
@@ -80,6 +84,9 @@ int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd);
 void broker_reap(struct broker *b);
 void broker_workers_stop(struct broker *b);
 void broker_describe_status(int status, char *buf, size_t len);
+/* Like broker_describe_status(), naming the syscall seccomp refused if @report_fd says. */
+void broker_describe_death(int report_fd, const char *policy, int status, char *buf,
+			   size_t len);
 
 /* child.c: run in a freshly forked child, before exec or worker_run. */
 void broker_child_reset_signals(void);

@@ -17,6 +17,7 @@ enum {
 	OPT_SIM_CONTROL,
 	OPT_HELPER,
 	OPT_LOG_LEVEL,
+	OPT_NO_SANDBOX,
 };
 
 const struct broker_cli_option broker_cli_options[] = {
@@ -30,6 +31,9 @@ const struct broker_cli_option broker_cli_options[] = {
 	{ "helper", OPT_HELPER, "PATH", "helper binary (default: vhost-user-gpio-helper next to "
 					"this program, else in the libexec directory)" },
 	{ "log-level", OPT_LOG_LEVEL, "LEVEL", "error, warn, info or debug (default info)" },
+	{ "no-sandbox", OPT_NO_SANDBOX, NULL, "for debugging only: run the workers and the helper "
+					     "without namespaces, capability drop or seccomp, "
+					     "with the broker's privileges (logged as a warning)" },
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "version", 'V', NULL, "print the version and exit" },
 };
@@ -221,6 +225,9 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 					 "--log-level '%s': expected error, warn, info or debug", arg);
 		o->log_level = (enum log_level)lvl;
 		o->log_level_name = arg;
+		return 0;
+	case OPT_NO_SANDBOX:
+		o->no_sandbox = true;
 		return 0;
 	}
 	return cli_error(err, errlen, "option '--%s' is not handled", cli_long_name(c));

@@ -28,6 +28,7 @@ struct broker_opts {
 	const char *log_level_name;	/* canonical name, passed to the helper */
 	bool help;			/* -h: print usage, nothing else checked */
 	bool version;			/* -V: print version, nothing else checked */
+	bool no_sandbox;		/* --no-sandbox: debugging only, no jail anywhere */
 };
 
 /*

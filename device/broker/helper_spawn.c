@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "../../sandbox/jail.h"
 #include "broker.h"
 #include "log.h"
 
@@ -83,12 +84,12 @@ int broker_helper_path(struct broker *b)
 	return 0;
 }
 
-static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl)
+static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl, int report)
 {
 	const struct broker_opts *o = b->opts;
-	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl };
-	const char *argv[12];
-	char ctl_arg[16];
+	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl, report };
+	const char *argv[16];
+	char ctl_arg[16], report_arg[16];
 	unsigned int n = 0;
 	int null_fd;
 
@@ -99,14 +100,20 @@ static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl)
 		if (null_fd < 0 || dup2(null_fd, o->fd) < 0)
 			_exit(127);
 	}
-	if (broker_child_close_fds(keep, 4) < 0 || fcntl(ctl, F_SETFD, 0) < 0) {
+	if (broker_child_close_fds(keep, 5) < 0 || fcntl(ctl, F_SETFD, 0) < 0 ||
+	    fcntl(report, F_SETFD, 0) < 0) {
 		log_err("helper: preparing fds: %s", strerror(errno));
 		_exit(127);
 	}
 	snprintf(ctl_arg, sizeof(ctl_arg), "%d", ctl);
+	snprintf(report_arg, sizeof(report_arg), "%d", report);
 	argv[n++] = b->helper_path;
 	argv[n++] = "--control-fd";
 	argv[n++] = ctl_arg;
+	argv[n++] = "--report-fd";
+	argv[n++] = report_arg;
+	if (o->no_sandbox)
+		argv[n++] = "--no-sandbox";
 	argv[n++] = "--device-list";
 	argv[n++] = o->device_list;
 	if (o->sim_control) {
@@ -121,9 +128,16 @@ static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl)
 	_exit(127);
 }
 
+/*
+ * The helper gets its own pid namespace here (it cannot give itself one: a
+ * pid ns applies to children only), so that it can neither see nor signal
+ * the broker and the workers even though it keeps our uid; the rest of its
+ * jail it applies itself after opening the chips. It is the namespace's
+ * init: its SIGTERM/SIGINT handlers (libevent) still work, SIGKILL too.
+ */
 int broker_helper_start(struct broker *b)
 {
-	int sp[2], ret;
+	int sp[2], rp[2], ret;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
@@ -131,18 +145,28 @@ int broker_helper_start(struct broker *b)
 		log_err("control channel: socketpair: %s", strerror(-ret));
 		return ret;
 	}
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = -errno;
-		log_err("helper %s: fork: %s", b->helper_path, strerror(-ret));
+		log_err("helper report pipe: %s", strerror(-ret));
 		close(sp[0]);
 		close(sp[1]);
 		return ret;
 	}
+	pid = jail_clone(b->opts->no_sandbox ? 0 : JAIL_HELPER_CLONE_NS);
+	if (pid < 0) {
+		log_err("helper %s: clone: %s", b->helper_path, strerror(-pid));
+		close(sp[0]);
+		close(sp[1]);
+		close(rp[0]);
+		close(rp[1]);
+		return pid;
+	}
 	if (pid == 0)
-		helper_exec(b, sp[1]);
+		helper_exec(b, sp[1], rp[1]);
 	close(sp[1]);
+	close(rp[1]);
 	b->ctl_fd = sp[0];
+	b->helper_report_fd = rp[0];
 	b->helper_pid = pid;
 	log_info("helper %d started: %s", (int)pid, b->helper_path);
 	return 0;
@@ -197,9 +221,9 @@ static int helper_reap(struct broker *b, int *status)
 /* The helper has been reaped while we were serving: nothing can go on. */
 void broker_helper_gone(struct broker *b, pid_t pid, int status)
 {
-	char desc[64];
+	char desc[384];
 
-	broker_describe_status(status, desc, sizeof(desc));
+	broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
 	if (b->stopping) {
 		log_info("helper %d %s", (int)pid, desc);
 		return;
@@ -216,9 +240,9 @@ void broker_helper_fail(struct broker *b, const char *why)
 
 	log_err("helper %d: %s", (int)pid, why);
 	if (helper_reap(b, &status) == 0) {
-		char desc[64];
+		char desc[384];
 
-		broker_describe_status(status, desc, sizeof(desc));
+		broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
 		log_err("helper %d %s; GPIO line state is lost, exiting", (int)pid, desc);
 	}
 	broker_exit(b, BROKER_EXIT_FAILURE);
@@ -228,12 +252,12 @@ void broker_helper_fail(struct broker *b, const char *why)
 void broker_helper_stop(struct broker *b)
 {
 	pid_t pid = b->helper_pid;
-	char desc[64];
+	char desc[384];
 	int status;
 
 	if (helper_reap(b, &status) < 0)
 		return;
-	broker_describe_status(status, desc, sizeof(desc));
+	broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
 	log_msg(status == 0 ? LOG_LVL_INFO : LOG_LVL_WARN, "helper %d %s", (int)pid, desc);
 }
 
@@ -312,7 +336,7 @@ int broker_helper_wait_ready(struct broker *b)
 		{ .fd = b->sig_fd, .events = POLLIN },
 	};
 	pid_t pid = b->helper_pid;
-	char desc[64];
+	char desc[384];
 	int ret, status = 0;
 
 	for (;;) {
@@ -344,6 +368,7 @@ int broker_helper_wait_ready(struct broker *b)
 		if (ret == 0) {
 			log_info("helper %d ready with %u device%s", (int)pid, b->opts->ndevices,
 				 b->opts->ndevices == 1 ? "" : "s");
+			b->helper_ready = true;
 			return 0;
 		}
 		if (ret != -EBADMSG)
@@ -356,7 +381,7 @@ int broker_helper_wait_ready(struct broker *b)
 exited:
 	if (b->ctl_fd >= 0)
 		helper_reap(b, &status);
-	broker_describe_status(status, desc, sizeof(desc));
+	broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
 	log_err("helper %d %s before it was ready (check --device-list '%s')", (int)pid, desc,
 		b->opts->device_list);
 	return -ECHILD;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Workers: fork one per accepted connection, reap them, say how they ended.
+ * Workers: clone one jailed worker per accepted connection (sandbox/jail.h),
+ * reap them, say how they ended, naming the syscall when seccomp killed one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "../../sandbox/jail.h"
 #include "broker.h"
 #include "log.h"
 #include "worker/worker.h"
@@ -38,57 +41,117 @@ void broker_describe_status(int status, char *buf, size_t len)
 		 name ? name : strsignal(sig), sig, WCOREDUMP(status) ? ", core dumped" : "");
 }
 
-/* Runs in the forked child; never returns. */
-static void __attribute__((noreturn)) worker_child(struct broker_socket *s, pid_t parent,
-						   int conn_fd, int session_fd)
+/*
+ * @report_fd's record, when the process left one: the syscall seccomp
+ * refused. A record without a SIGSYS death is shown too (the re-issued
+ * syscall got through and the handler exited instead): it still says what
+ * the filter refused once.
+ */
+void broker_describe_death(int report_fd, const char *policy, int status, char *buf,
+			   size_t len)
 {
-	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, conn_fd, session_fd };
-	struct worker_opts wo = { .device = s->index };
-	int ret;
+	struct jail_report r;
+	char name[64], file[256], desc[64];
+	int ret = jail_report_read(report_fd, &r);
+	bool sigsys = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+
+	broker_describe_status(status, desc, sizeof(desc));
+	if (ret == 0) {
+		jail_report_syscall(&r, name, sizeof(name));
+		jail_policy_file(policy, file, sizeof(file));
+		if (sigsys)
+			snprintf(buf, len, "killed by seccomp: syscall %s (%d) refused by "
+				 "policy %s (%s)", name, r.nr, policy, file);
+		else
+			snprintf(buf, len, "%s after seccomp refused syscall %s (%d) "
+				 "(policy %s, %s)", desc, name, r.nr, policy, file);
+	} else if (sigsys) {
+		snprintf(buf, len, "%s (%s seccomp report)", desc,
+			 ret == -EBADMSG ? "malformed" : "no");
+	} else {
+		snprintf(buf, len, "%s", desc);
+	}
+}
+
+/* Runs in the cloned child; never returns. */
+static void __attribute__((noreturn)) worker_child(struct broker_socket *s, pid_t parent,
+						   int conn_fd, int session_fd, int report_fd)
+{
+	const struct broker *b = s->b;
+	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, conn_fd, session_fd,
+			     report_fd };
+	struct worker_opts wo = { .device = s->index, .probe = b->probe };
+	struct jail_opts jo = {
+		.role = "worker",
+		.policy = "worker",
+		.sandbox = !b->opts->no_sandbox,
+		.keep = keep,
+		.nkeep = sizeof(keep) / sizeof(keep[0]),
+		.nofile = JAIL_WORKER_NOFILE,
+		.report_fd = report_fd,
+	};
 
 	log_set_role("worker");
 	/* If the broker died before prctl(), nobody would ever kill us: leave now. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || !jail_parent_alive(parent))
 		_exit(1);
 	broker_child_reset_signals();
-	ret = broker_child_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
-	if (ret < 0) {
-		log_err("%s: closing inherited fds: %s", s->label, strerror(-ret));
+	/* Logs the step that failed; serving unjailed is never an option. */
+	if (jail_enter(&jo) < 0)
 		_exit(1);
-	}
 	_exit(worker_run(conn_fd, session_fd, &wo));
 }
 
-/* Fork the worker for @conn_fd; the caller closes both fds afterwards. */
+/* Clone the jailed worker for @conn_fd; the caller closes both fds afterwards. */
 int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd)
 {
+	bool sandbox = !s->b->opts->no_sandbox;
 	pid_t parent = getpid(), pid;
-	int ret;
+	int rp[2], ret;
 
-	pid = fork();
-	if (pid < 0) {
+	/* Non-blocking: the broker reads it only after reaping the worker. */
+	if (pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = -errno;
-		log_err("%s: fork worker: %s", s->label, strerror(-ret));
+		log_err("%s: report pipe: %s", s->label, strerror(-ret));
 		return ret;
 	}
-	if (pid == 0)
-		worker_child(s, parent, conn_fd, session_fd);
+	pid = jail_clone(sandbox ? JAIL_WORKER_NS : 0);
+	if (pid < 0) {
+		log_err("%s: clone worker: %s", s->label, strerror(-pid));
+		close(rp[0]);
+		close(rp[1]);
+		return pid;
+	}
+	if (pid == 0) {
+		close(rp[0]);
+		worker_child(s, parent, conn_fd, session_fd, rp[1]);
+	}
+	close(rp[1]);
+	s->report_fd = rp[0];
 	s->worker = pid;
+	s->b->probe = NULL;	/* the test probe runs in the first worker only */
 	log_info("worker %d for %s started (device %u)", (int)pid, s->label, s->index);
+	if (!sandbox)
+		log_warn(JAIL_NO_SANDBOX_WARNING " (worker %d for %s)", (int)pid, s->label);
 	return 0;
 }
 
 static void worker_exited(struct broker *b, struct broker_socket *s, int status)
 {
 	pid_t pid = s->worker;
-	char desc[64];
+	char desc[384];
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	enum log_level lvl = ok || b->stopping ? LOG_LVL_INFO : LOG_LVL_WARN;
 
 	s->worker = 0;
-	broker_describe_status(status, desc, sizeof(desc));
+	broker_describe_death(s->report_fd, "worker", status, desc, sizeof(desc));
+	if (s->report_fd >= 0)
+		close(s->report_fd);
+	s->report_fd = -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		lvl = LOG_LVL_ERROR;	/* a policy violation, even during shutdown */
 	/* During shutdown we killed it ourselves: nothing to warn about. */
-	log_msg(ok || b->stopping ? LOG_LVL_INFO : LOG_LVL_WARN, "worker %d for %s %s", (int)pid,
-		s->label, desc);
+	log_msg(lvl, "worker %d for %s %s", (int)pid, s->label, desc);
 	if (b->opts->fd >= 0) {
 		/* --fd: the one connection is over. */
 		broker_exit(b, ok ? BROKER_EXIT_OK : BROKER_EXIT_FAILURE);

@@ -5,10 +5,16 @@
  * the broker hands it one session socket per worker connection.
  *
  * Life cycle: parse the command line, open every chip of the device list,
- * open the simulation control socket, send IPC_EVT_HELPER_READY (so READY
- * also means the control socket accepts connections), then serve until the
- * broker closes the control channel (exit 0) or SIGTERM/SIGINT (exit 0).
- * Usage and device list errors exit 2, other setup failures 1.
+ * open the simulation control socket, enter the jail (sandbox/jail.h: mount,
+ * net and ipc namespaces, empty read-only root, rlimits, no capabilities,
+ * no_new_privs, seccomp policy "helper"; the broker already cloned us into
+ * a pid namespace), send IPC_EVT_HELPER_READY (so READY also means the
+ * control socket accepts connections and the jail is in place), then serve
+ * until the broker closes the control channel (exit 0) or SIGTERM/SIGINT
+ * (exit 0). Usage and device list errors exit 2, other setup failures 1.
+ *
+ * What the jail leaves us is what the chips need: their fds are open, and
+ * GPIO ioctls on an open chip or line fd need no capability.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "../../sandbox/jail.h"
 #include "helper/devlist.h"
 #include "helper/helper.h"
 #include "log.h"
@@ -31,19 +39,44 @@
 
 struct helper_opts {
 	int control_fd;
+	int report_fd;		/* SIGSYS report pipe to the broker, -1 = none */
 	const char *device_list;
 	const char *sim_control;
 	int log_level;
+	bool no_sandbox;
 };
+
+/* Removes the sim-control socket once we are jailed (sandbox/jail_unlink.c). */
+static struct jail_unlinker helper_unlinker;
 
 static void helper_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vhost-user-gpio-helper --control-fd N --device-list LIST\n"
 		"                              [--sim-control PATH] [--log-level LEVEL]\n"
+		"                              [--report-fd N] [--no-sandbox]\n"
 		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
 		"         N = /dev/gpiochipN (e.g. s8:s32)\n"
-		"  LEVEL  error, warn, info (default) or debug\n");
+		"  LEVEL  error, warn, info (default) or debug\n"
+		"  --report-fd N   pipe for the seccomp report (given by the broker)\n"
+		"  --no-sandbox    for debugging only: no namespaces, capability drop\n"
+		"                  or seccomp\n");
+}
+
+/* A non-negative fd number; false after logging what is wrong with @arg. */
+static bool helper_parse_fd(const char *opt, const char *arg, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > INT_MAX) {
+		log_err("%s: bad fd number \"%s\"", opt, arg);
+		return false;
+	}
+	*out = (int)v;
+	return true;
 }
 
 /* Returns 0, or the exit status when the program should stop. */
@@ -54,25 +87,28 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 		{ "device-list", required_argument, NULL, 'l' },
 		{ "sim-control", required_argument, NULL, 's' },
 		{ "log-level", required_argument, NULL, 'v' },
+		{ "report-fd", required_argument, NULL, 'r' },
+		{ "no-sandbox", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	long v;
 	int c;
 
-	*o = (struct helper_opts){ .control_fd = -1, .log_level = LOG_LVL_INFO };
+	*o = (struct helper_opts){ .control_fd = -1, .report_fd = -1,
+				   .log_level = LOG_LVL_INFO };
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 0 || v > INT_MAX) {
-				log_err("--control-fd: bad fd number \"%s\"", optarg);
+			if (!helper_parse_fd("--control-fd", optarg, &o->control_fd))
 				return HELPER_EXIT_USAGE;
-			}
-			o->control_fd = (int)v;
+			break;
+		case 'r':
+			if (!helper_parse_fd("--report-fd", optarg, &o->report_fd))
+				return HELPER_EXIT_USAGE;
+			break;
+		case 'n':
+			o->no_sandbox = true;
 			break;
 		case 'l':
 			o->device_list = optarg;
@@ -215,8 +251,65 @@ static int helper_check_control_fd(int fd)
 		log_err("--control-fd %d: not a SOCK_SEQPACKET socket", fd);
 		return -EINVAL;
 	}
-	/* Our children (none today) must not inherit the broker's channel. */
+	/* Our children (the unlinker) must not inherit the broker's channel. */
 	return fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+static int helper_check_report_fd(int fd)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		log_err("--report-fd %d: not a pipe", fd);
+		return -EINVAL;
+	}
+	return fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+/*
+ * Everything but stdio and the broker's two fds goes before we open
+ * anything: from then on every fd is one we opened and need, which is why
+ * jail_enter() is not given a keep list (it could not name libevent's).
+ */
+static int helper_close_inherited(const struct helper_opts *o)
+{
+	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, o->control_fd,
+			     o->report_fd };
+	int ret = jail_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
+
+	if (ret < 0)
+		log_err("closing inherited fds: %s", strerror(-ret));
+	return ret;
+}
+
+/* The chips are open, the sim-control socket is bound: jail ourselves. */
+static int helper_jail(struct helper *h, const struct helper_opts *o)
+{
+	struct jail_opts jo = {
+		.role = "helper",
+		.policy = "helper",
+		.sandbox = !o->no_sandbox,
+		.unshare_flags = JAIL_HELPER_UNSHARE_NS,
+		.nofile = JAIL_HELPER_NOFILE_BASE + JAIL_HELPER_NOFILE_PER_DEV * (rlim_t)h->ndevs,
+		.report_fd = o->report_fd,
+	};
+	int ret;
+
+	if (o->no_sandbox) {
+		log_warn("SANDBOX DISABLED (--no-sandbox): for debugging only");
+		return 0;
+	}
+	if (o->sim_control) {
+		ret = jail_unlinker_start(&helper_unlinker, o->sim_control);
+		if (ret < 0) {
+			log_err("--sim-control %s: unlinker: %s", o->sim_control, strerror(-ret));
+			return ret;
+		}
+	}
+	/* Not -EINVAL: that would read as a usage error (exit 2) to the broker. */
+	return jail_enter(&jo) < 0 ? -EACCES : 0;
 }
 
 static int helper_setup(struct helper *h, const struct helper_opts *o, const struct devlist *dl)
@@ -252,6 +345,9 @@ static int helper_setup(struct helper *h, const struct helper_opts *o, const str
 		if (ret < 0)
 			return ret;
 	}
+	ret = helper_jail(h, o);
+	if (ret < 0)
+		return ret;
 	ready.ndevices = (uint16_t)h->ndevs;
 	ret = ipc_send(h->control_fd, IPC_EVT_HELPER_READY, &ready, sizeof(ready), -1);
 	if (ret < 0)
@@ -261,8 +357,10 @@ static int helper_setup(struct helper *h, const struct helper_opts *o, const str
 
 static void helper_teardown(struct helper *h)
 {
+	/* Its unlink() fails harmlessly in the jail; the unlinker does it then. */
 	if (h->simctl)
 		sim_control_close(h->simctl);
+	jail_unlinker_finish(&helper_unlinker);
 	for (unsigned int i = 0; i < h->ndevs; i++)
 		helper_dev_close(&h->devs[i]);
 	helper_sessions_reap(h);
@@ -299,8 +397,10 @@ int helper_main(int argc, char **argv)
 		log_err("--device-list: %s", err);
 		return HELPER_EXIT_USAGE;
 	}
-	if (helper_check_control_fd(o.control_fd) < 0)
+	if (helper_check_control_fd(o.control_fd) < 0 || helper_check_report_fd(o.report_fd) < 0)
 		return HELPER_EXIT_USAGE;
+	if (helper_close_inherited(&o) < 0)
+		return 1;
 	h.control_fd = o.control_fd;
 	/* Peers vanish; their sockets must give EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "../../sandbox/jail.h"
 #include "log.h"
 #include "worker/wk.h"
 #include "worker/worker.h"
@@ -116,6 +117,9 @@ int worker_run(int conn_fd, int session_fd, const struct worker_opts *opts)
 	struct worker w;
 	int ret;
 
+	/* Test-only (see worker.h); the jail is in place when we get here. */
+	if (opts && opts->probe)
+		jail_probe_run(opts->probe);
 	memset(&w, 0, sizeof(w));
 	w.conn_fd = conn_fd;
 	w.session_fd = session_fd;

@@ -9,6 +9,12 @@
 
 struct worker_opts {
 	unsigned int device;		/* index in the device list, for logs */
+	/*
+	 * VUG_TEST_WORKER_PROBE as the broker read it at start-up, or NULL:
+	 * run by worker_run() before it serves (sandbox/jail_probe.c).
+	 * Tests only; no guest or front-end input reaches it.
+	 */
+	const char *probe;
 };
 
 /*

@@ -258,6 +258,16 @@ struct tfe_daemon {
 };
 
 int tfe_daemon_start(struct tfe_daemon *d, const char *list, int count);
+
+/* Extras for tfe_daemon_start_ex(); every field may be NULL. */
+struct tfe_daemon_opts {
+	const char *const *args;	/* more daemon arguments, NULL-terminated */
+	const char *const *env;		/* "NAME=VALUE" added to its environment */
+	const char *log_path;		/* its stderr goes to this file (truncated) */
+};
+
+int tfe_daemon_start_ex(struct tfe_daemon *d, const char *list, int count,
+			const struct tfe_daemon_opts *o);
 int tfe_daemon_start_fd(struct tfe_daemon *d, const char *list, int fdnum, int *peer);
 int tfe_daemon_stop(struct tfe_daemon *d);
 int tfe_daemon_wait_exit(struct tfe_daemon *d, int timeout_ms);
@@ -280,5 +290,8 @@ int tfe_sim_get(struct tfe_daemon *d, unsigned int dev, unsigned int line,
 int tfe_proc_children(pid_t ppid, pid_t *out, int max);
 char tfe_proc_state(pid_t pid);
 int tfe_proc_exe_name(pid_t pid, char *buf, size_t size);
+/* Daemon logs: how often @needle occurs in @path; wait until it does @count times. */
+int tfe_file_count(const char *path, const char *needle);
+int tfe_file_wait(const char *path, const char *needle, int count, int timeout_ms);
 
 #endif /* TFE_H */

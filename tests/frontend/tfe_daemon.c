@@ -110,10 +110,33 @@ static bool is_socket(const char *path)
 	return stat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/* In the forked child: what tfe_daemon_start_ex() asked for, before exec. */
+static void child_setup(const struct tfe_daemon_opts *o)
+{
+	int fd;
+
+	if (!o)
+		return;
+	for (const char *const *e = o->env; e && *e; e++)
+		if (putenv((char *)*e) < 0)
+			_exit(127);
+	if (o->log_path) {
+		fd = open(o->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+			_exit(127);
+	}
+}
+
 int tfe_daemon_start(struct tfe_daemon *d, const char *list, int count)
 {
+	return tfe_daemon_start_ex(d, list, count, NULL);
+}
+
+int tfe_daemon_start_ex(struct tfe_daemon *d, const char *list, int count,
+			const struct tfe_daemon_opts *o)
+{
 	char cnt[16], path[128];
-	char *argv[16];
+	char *argv[24];
 	int n = 1, waited = 0;
 
 	if (make_dir(d) < 0)
@@ -131,12 +154,16 @@ int tfe_daemon_start(struct tfe_daemon *d, const char *list, int count)
 	argv[n++] = "--sim-control";
 	argv[n++] = d->ctl;
 	add_log_level(argv, &n);
+	for (const char *const *a = o ? o->args : NULL; a && *a && n < 23; a++)
+		argv[n++] = (char *)*a;
 	argv[n] = NULL;
 	d->pid = fork();
 	if (d->pid < 0)
 		return -errno;
-	if (d->pid == 0)
+	if (d->pid == 0) {
+		child_setup(o);
 		exec_daemon(argv);
+	}
 	/* Ready once every socket file and the control socket exist. */
 	for (;;) {
 		bool ready = is_socket(d->ctl);
@@ -480,5 +507,41 @@ int tfe_proc_exe_name(pid_t pid, char *buf, size_t size)
 		tmp[base - tmp] = '\0';
 	base = strrchr(tmp, '/');
 	snprintf(buf, size, "%s", base ? base + 1 : tmp);
+	return 0;
+}
+
+/* Occurrences of @needle in the file @path (0 if it cannot be read). */
+int tfe_file_count(const char *path, const char *needle)
+{
+	static char buf[1 << 20];
+	ssize_t len;
+	int fd, n = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	for (const char *p = buf; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Wait until @path holds at least @count copies of @needle: 0, or -ETIMEDOUT. */
+int tfe_file_wait(const char *path, const char *needle, int count, int timeout_ms)
+{
+	long deadline = now_ms() + timeout_ms;
+
+	while (tfe_file_count(path, needle) < count) {
+		if (now_ms() >= deadline) {
+			fprintf(stderr, "tfe: %s: no \"%s\" (x%d) after %d ms\n", path, needle,
+				count, timeout_ms);
+			return -ETIMEDOUT;
+		}
+		sleep_ms(5);
+	}
 	return 0;
 }

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The SIGSYS report channel (see jail.h). The seccomp default action is
+ * SCMP_ACT_TRAP: the kernel sends SIGSYS with si_code SYS_SECCOMP and the
+ * refused syscall's number and audit arch in the siginfo. The handler only
+ * uses write() and the refused syscall itself, so a policy needs nothing
+ * extra for it; the pid is read at install time for the same reason.
+ *
+ * Why re-issue instead of exiting: death *by SIGSYS* is what the broker and
+ * anyone reading a wait status expect from a seccomp kill, and _exit()
+ * could not produce it. With SA_RESETHAND the handler is SIG_DFL again when
+ * the re-issued call traps, and the kernel's forced SIGSYS then kills the
+ * process, init of a pid namespace included.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "jail.h"
+
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* si_code of a seccomp SIGSYS (asm-generic/siginfo.h) */
+#endif
+
+/* Exit status if the re-issued syscall is let through after all. */
+#define JAIL_REPORT_EXIT	(128 + SIGSYS)
+
+static volatile int report_fd = -1;
+static volatile int32_t report_pid;
+
+static void report_arm(void);
+
+static void report_args(const ucontext_t *uc, long a[6])
+{
+#if defined(__x86_64__)
+	a[0] = uc->uc_mcontext.gregs[REG_RDI];
+	a[1] = uc->uc_mcontext.gregs[REG_RSI];
+	a[2] = uc->uc_mcontext.gregs[REG_RDX];
+	a[3] = uc->uc_mcontext.gregs[REG_R10];
+	a[4] = uc->uc_mcontext.gregs[REG_R8];
+	a[5] = uc->uc_mcontext.gregs[REG_R9];
+#elif defined(__aarch64__)
+	/* The kernel restored x0 from orig_x0 before raising SIGSYS. */
+	for (int i = 0; i < 6; i++)
+		a[i] = (long)uc->uc_mcontext.regs[i];
+#else
+#error "jail_report.c: add this architecture's syscall argument registers"
+#endif
+}
+
+static void report_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	struct jail_report r;
+	long a[6];
+	int saved = errno;
+
+	(void)sig;
+	if (si->si_code != SYS_SECCOMP) {
+		/* kill -SYS from someone: not ours to report; SA_RESETHAND disarmed us. */
+		report_arm();
+		errno = saved;
+		return;
+	}
+	r.magic = JAIL_REPORT_MAGIC;
+	r.nr = si->si_syscall;
+	r.arch = si->si_arch;
+	r.pid = report_pid;
+	if (report_fd >= 0 && write(report_fd, &r, sizeof(r)) < 0)
+		r.magic = 0;	/* nothing better to do: dying anyway */
+	report_args(ctx, a);
+	syscall(si->si_syscall, a[0], a[1], a[2], a[3], a[4], a[5]);
+	_exit(JAIL_REPORT_EXIT);
+}
+
+static void report_arm(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = report_sigsys;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGSYS, &sa, NULL);
+}
+
+int jail_report_install(int fd)
+{
+	sigset_t set;
+
+	report_fd = fd;
+	report_pid = (int32_t)getpid();
+	report_arm();
+	sigemptyset(&set);
+	sigaddset(&set, SIGSYS);
+	/* A blocked forced signal kills without running the handler: unblock. */
+	return sigprocmask(SIG_UNBLOCK, &set, NULL) < 0 ? -errno : 0;
+}
+
+int jail_report_read(int fd, struct jail_report *r)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return -ENODATA;
+	do
+		n = read(fd, r, sizeof(*r));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -ENODATA;
+	if ((size_t)n != sizeof(*r) || r->magic != JAIL_REPORT_MAGIC)
+		return -EBADMSG;
+	return 0;
+}
+
+void jail_report_syscall(const struct jail_report *r, char *buf, size_t len)
+{
+	char *name = seccomp_syscall_resolve_num_arch(r->arch, r->nr);
+
+	/* The record comes from the jailed process: the name only ever comes from us. */
+	snprintf(buf, len, "%s", name ? name : "?");
+	free(name);
+}
