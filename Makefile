@@ -14,6 +14,8 @@ MANDIR     ?= $(PREFIX)/share/man
 VERSION    := 0.1.0
 
 CC      ?= cc
+# V=1 shows the full commands.
+Q       := $(if $(V),,@)
 B       ?= build
 PKGS    := libevent_core libseccomp libcap-ng
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -22,7 +24,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core
 CFLAGS  ?= -O2 -g
 VUG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
 	   -D_GNU_SOURCE -Iproto -Idevice/common -Idevice -Isandbox $(PKG_CFLAGS) \
-	   -DVUG_VERSION='"$(VERSION)"' -DVUG_LIBEXECDIR='"$(LIBEXECDIR)"'
+	   -DVUG_VERSION='"$(VERSION)"' -DVUG_LIBEXECDIR='"$(LIBEXECDIR)"' \
+	   -DVUG_POLICYDIR='"$(DATADIR)/policy"'
 ALL_CFLAGS = $(VUG_CFLAGS) $(CFLAGS)
 LDLIBS  += $(PKG_LIBS)
 
@@ -42,22 +45,27 @@ all: $(PROGS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libvug.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/vhost-user-gpio: $(B)/device/broker/main.o $(B)/libvug.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(B)/vhost-user-gpio-helper: $(B)/device/helper/main.o $(B)/libvug.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libvug.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(FE_OBJ) $(B)/libvug.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LDLIBS)
 
 tests: $(PROGS) $(UNIT) $(INTEG)
 
@@ -78,16 +86,30 @@ deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	else echo "dependencies present"; fi
 
+POLICY_ARCHES := x86_64 aarch64
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(B)/vhost-user-gpio $(DESTDIR)$(BINDIR)/
 	install -m 755 $(B)/vhost-user-gpio-helper $(DESTDIR)$(LIBEXECDIR)/
+	for a in $(POLICY_ARCHES); do \
+		install -d $(DESTDIR)$(DATADIR)/policy/$$a && \
+		install -m 644 policy/$$a/*.policy $(DESTDIR)$(DATADIR)/policy/$$a/ || exit 1; \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vhost-user-gpio $(DESTDIR)$(LIBEXECDIR)/vhost-user-gpio-helper
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	rm -rf $(DESTDIR)$(DATADIR)/policy
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(FE_OBJ:.o=.d) $(UNIT:=.d) $(INTEG:=.d)
+
+# The VM suite (tests/vm/): the Linux guest's gpio-virtio driver behind QEMU 10's
+# vhost-user-gpio-pci, served by this build. Root; the first run downloads Debian packages
+# into VUG_VM_CACHE (default /var/cache/vhost-user-gpio-vm).
+.PHONY: vmcheck
+vmcheck: $(PROGS)
+	VUG_DAEMON=$(abspath $(B))/vhost-user-gpio tests/vm/run-all.sh

@@ -136,6 +136,12 @@ struct jail_report {
 
 int jail_report_install(int fd);
 /*
+ * The broker's variant: its own violations are reported as a text line on
+ * stderr (name and number), as nobody reads a pipe for it. A worker forked
+ * from it replaces the handler with jail_report_install(pipe).
+ */
+int jail_report_install_self(void);
+/*
  * Broker side: read the record of a dead process from @fd (non-blocking).
  * Returns 0, -ENODATA when there is none, -EBADMSG for a malformed one.
  */
@@ -163,13 +169,19 @@ int jail_probe_check(const char *spec);
 void jail_probe_run(const char *spec);
 
 /*
- * jail_seccomp.c: the seccomp hook, called last by jail_enter() with
- * o->policy; jail_seccomp_prepare() runs first, while the policy files are
- * still reachable. Both are no-ops until the policy compiler is wired in.
- * jail_policy_file() names the file for logs.
+ * jail_seccomp.c: policies from the policy directory (see there).
+ * configure: @dir NULL picks the default (policy/<arch> beside a source
+ * tree's build directory, else the installed one). prepare parses (and
+ * logs file:line errors); jail_seccomp() loads, last. jail_policy_file()
+ * names the file for logs.
  */
+int jail_seccomp_configure(const char *dir, bool log_mode);
+const char *jail_seccomp_dir(void);
+bool jail_seccomp_log_mode(void);
+int jail_seccomp_parse(const char *policy_name, char *err, size_t errlen);
 int jail_seccomp_prepare(const struct jail_opts *o, const char *policy_name);
 int jail_seccomp(const struct jail_opts *o, const char *policy_name);
+int jail_seccomp_print(const char *policy_name, int fd);
 const char *jail_policy_file(const char *policy_name, char *buf, size_t len);
 
 #endif /* JAIL_H */

@@ -35,6 +35,56 @@
 static volatile int report_fd = -1;
 static volatile int32_t report_pid;
 
+/*
+ * Self-report mode (the broker): no one reads a pipe for us, so the handler
+ * writes one text line to stderr. Names are looked up before the filter is
+ * loaded: the handler may not allocate.
+ */
+#define REPORT_NAMES_MAX	512
+static bool report_self;
+static char *report_names[REPORT_NAMES_MAX];
+
+/* Async-signal-safe decimal formatting. */
+static size_t report_utoa(char *buf, unsigned long v)
+{
+	char tmp[24];
+	size_t n = 0, i = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < sizeof(tmp));
+	while (n)
+		buf[i++] = tmp[--n];
+	return i;
+}
+
+static void report_append(char *line, size_t *len, size_t max, const char *s)
+{
+	while (*s && *len < max)
+		line[(*len)++] = *s++;
+}
+
+static void report_self_line(int nr)
+{
+	char line[160], num[24];
+	size_t len = 0;
+
+	num[report_utoa(num, (unsigned long)report_pid)] = '\0';
+	report_append(line, &len, sizeof(line) - 1, "vhost-user-gpio[");
+	report_append(line, &len, sizeof(line) - 1, num);
+	report_append(line, &len, sizeof(line) - 1, "]: seccomp: syscall ");
+	if (nr >= 0 && nr < REPORT_NAMES_MAX && report_names[nr]) {
+		report_append(line, &len, sizeof(line) - 1, report_names[nr]);
+		report_append(line, &len, sizeof(line) - 1, " ");
+	}
+	num[report_utoa(num, (unsigned long)(unsigned int)nr)] = '\0';
+	report_append(line, &len, sizeof(line) - 1, "(");
+	report_append(line, &len, sizeof(line) - 1, num);
+	report_append(line, &len, sizeof(line) - 1, ") refused by the broker's policy; dying\n");
+	if (write(STDERR_FILENO, line, len) < 0)
+		return;
+}
+
 static void report_arm(void);
 
 static void report_args(const ucontext_t *uc, long a[6])
@@ -68,6 +118,8 @@ static void report_sigsys(int sig, siginfo_t *si, void *ctx)
 		errno = saved;
 		return;
 	}
+	if (report_self)
+		report_self_line(si->si_syscall);
 	r.magic = JAIL_REPORT_MAGIC;
 	r.nr = si->si_syscall;
 	r.arch = si->si_arch;
@@ -90,10 +142,19 @@ static void report_arm(void)
 	sigaction(SIGSYS, &sa, NULL);
 }
 
+int jail_report_install_self(void)
+{
+	for (int nr = 0; nr < REPORT_NAMES_MAX; nr++)
+		report_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+	report_self = true;
+	return jail_report_install(-1);
+}
+
 int jail_report_install(int fd)
 {
 	sigset_t set;
 
+	report_self = fd < 0 && report_self;
 	report_fd = fd;
 	report_pid = (int32_t)getpid();
 	report_arm();

@@ -49,6 +49,12 @@ struct pol_options {
 	 * unless no_new_privs is already set or the caller has CAP_SYS_ADMIN.
 	 */
 	bool nnp;
+	/*
+	 * Unmatched syscalls raise SIGSYS (SECCOMP_RET_TRAP) instead of killing
+	 * at once, so the process's report handler can name the syscall before
+	 * it dies (sandbox/jail_report.c). Ignored in log mode.
+	 */
+	bool trap;
 };
 
 /*

@@ -100,7 +100,7 @@ int pol_print(const struct pol *pol, const struct pol_options *opts, int fd)
 	dprintf(fd, "# policy %s for %s: %zu syscalls\n", pol->files[0], pol_arch_name(pol->arch),
 		pol->nrules);
 	dprintf(fd, "# other syscalls: %s; no_new_privs set by the loader: %s\n",
-		o->log ? "logged and allowed (log mode)" : "kill the process",
+		o->log ? "logged and allowed (log mode)" : o->trap ? "SIGSYS to the process (trap), which reports and dies" : "kill the process",
 		o->nnp ? "yes" : "no (the jail sets it)");
 	dprintf(fd, "# %-20s %4s  %-16s %s\n", "syscall", "nr", "action", "source");
 	for (size_t i = 0; i < pol->nrules; i++)

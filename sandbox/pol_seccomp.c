@@ -93,10 +93,10 @@ int pol_compile(const struct pol *pol, const struct pol_options *opts, scmp_filt
 	int ret = 0;
 
 	*out = NULL;
-	ctx = seccomp_init(o->log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	ctx = seccomp_init(o->log ? SCMP_ACT_LOG : o->trap ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
 	if (!ctx) {
 		pol_errf(err, errlen, "seccomp_init(%s) failed: action not supported here or out "
-			 "of memory", o->log ? "log" : "kill-process");
+			 "of memory", o->log ? "log" : o->trap ? "trap" : "kill-process");
 		return -EINVAL;
 	}
 	if (pol->arch != seccomp_arch_native()) {

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -247,6 +248,25 @@ static int broker_probe_setup(struct broker *b)
 	return 0;
 }
 
+/*
+ * Every policy is parsed now, so a bad file stops us before anything is
+ * served. Workers inherit the parsed "worker" policy through fork.
+ */
+static int broker_policies_check(void)
+{
+	static const char *const names[] = { "broker", "worker", "helper" };
+	char err[512];
+
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (jail_seccomp_parse(names[i], err, sizeof(err)) < 0) {
+			log_err("seccomp policy %s: %s", names[i], err);
+			return BROKER_EXIT_CONFIG;
+		}
+	}
+	log_info("seccomp policies from %s", jail_seccomp_dir());
+	return 0;
+}
+
 /* Checks that need the system, before anything is started. */
 static int broker_preflight(struct broker *b)
 {
@@ -254,9 +274,14 @@ static int broker_preflight(struct broker *b)
 		return BROKER_EXIT_CONFIG;
 	if (broker_helper_path(b) < 0 || broker_probe_setup(b) < 0)
 		return BROKER_EXIT_CONFIG;
-	if (b->opts->no_sandbox)
+	if (b->opts->no_sandbox) {
 		log_warn(JAIL_NO_SANDBOX_WARNING);
-	return 0;
+		return 0;
+	}
+	if (b->opts->seccomp_log)
+		log_warn("--seccomp-log: AUDIT MODE, seccomp violations are logged by the kernel "
+			 "and allowed");
+	return broker_policies_check();
 }
 
 /*
@@ -274,8 +299,12 @@ static int broker_sandbox(struct broker *b)
 	if (b->opts->no_sandbox)
 		return 0;
 	ret = caps_limit_broker();
+	if (ret == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		ret = -errno;
 	if (ret == 0)
 		ret = jail_seccomp_prepare(&jo, jo.policy);
+	if (ret == 0)
+		ret = jail_report_install_self();
 	if (ret == 0)
 		ret = jail_seccomp(&jo, jo.policy);
 	if (ret < 0)

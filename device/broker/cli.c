@@ -18,6 +18,9 @@ enum {
 	OPT_HELPER,
 	OPT_LOG_LEVEL,
 	OPT_NO_SANDBOX,
+	OPT_SECCOMP_POLICY_DIR,
+	OPT_SECCOMP_LOG,
+	OPT_PRINT_POLICY,
 };
 
 const struct broker_cli_option broker_cli_options[] = {
@@ -34,6 +37,13 @@ const struct broker_cli_option broker_cli_options[] = {
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, "for debugging only: run the workers and the helper "
 					     "without namespaces, capability drop or seccomp, "
 					     "with the broker's privileges (logged as a warning)" },
+	{ "seccomp-policy-dir", OPT_SECCOMP_POLICY_DIR, "DIR",
+	  "seccomp policies of the three processes (default: the installed policy directory "
+	  "for this architecture)" },
+	{ "seccomp-log", OPT_SECCOMP_LOG, NULL, "audit mode: syscalls a policy does not allow are "
+						"logged by the kernel and allowed, not fatal" },
+	{ "print-policy", OPT_PRINT_POLICY, "NAME", "print the compiled seccomp filter of worker, "
+						     "helper or broker and exit" },
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "version", 'V', NULL, "print the version and exit" },
 };
@@ -229,6 +239,21 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 	case OPT_NO_SANDBOX:
 		o->no_sandbox = true;
 		return 0;
+	case OPT_SECCOMP_POLICY_DIR:
+		if (!*arg)
+			return cli_error(err, errlen, "--seccomp-policy-dir '': empty path");
+		o->seccomp_policy_dir = arg;
+		return 0;
+	case OPT_SECCOMP_LOG:
+		o->seccomp_log = true;
+		return 0;
+	case OPT_PRINT_POLICY:
+		if (strcmp(arg, "worker") && strcmp(arg, "helper") && strcmp(arg, "broker"))
+			return cli_error(err, errlen,
+					 "--print-policy '%s': expected worker, helper or broker",
+					 arg);
+		o->print_policy = arg;
+		return 0;
 	}
 	return cli_error(err, errlen, "option '--%s' is not handled", cli_long_name(c));
 }
@@ -285,6 +310,9 @@ int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, s
 	}
 	if (optind < argc)
 		return cli_error(err, errlen, "unexpected argument '%s'", argv[optind]);
+	/* Printing a policy serves nothing: no socket or device is needed. */
+	if (o->print_policy)
+		return 0;
 	return cli_check(o, count_given, err, errlen);
 }
 

@@ -29,6 +29,9 @@ struct broker_opts {
 	bool help;			/* -h: print usage, nothing else checked */
 	bool version;			/* -V: print version, nothing else checked */
 	bool no_sandbox;		/* --no-sandbox: debugging only, no jail anywhere */
+	const char *seccomp_policy_dir;	/* --seccomp-policy-dir, NULL = default */
+	bool seccomp_log;		/* --seccomp-log: audit mode */
+	const char *print_policy;	/* --print-policy NAME: print and exit */
 };
 
 /*

@@ -88,7 +88,7 @@ static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl, int
 {
 	const struct broker_opts *o = b->opts;
 	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl, report };
-	const char *argv[16];
+	const char *argv[20];
 	char ctl_arg[16], report_arg[16];
 	unsigned int n = 0;
 	int null_fd;
@@ -114,6 +114,10 @@ static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl, int
 	argv[n++] = report_arg;
 	if (o->no_sandbox)
 		argv[n++] = "--no-sandbox";
+	argv[n++] = "--seccomp-policy-dir";
+	argv[n++] = jail_seccomp_dir();
+	if (o->seccomp_log)
+		argv[n++] = "--seccomp-log";
 	argv[n++] = "--device-list";
 	argv[n++] = o->device_list;
 	if (o->sim_control) {

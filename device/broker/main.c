@@ -3,9 +3,11 @@
  * vhost-user-gpio: the broker program. See broker.h.
  */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "broker/broker.h"
 #include "broker/cli.h"
+#include "jail.h"
 #include "log.h"
 
 #ifndef VUG_VERSION
@@ -30,5 +32,17 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("broker", opts.log_level);
+	if (jail_seccomp_configure(opts.seccomp_policy_dir, opts.seccomp_log) < 0) {
+		fprintf(stderr, "vhost-user-gpio: --seccomp-policy-dir: path too long\n");
+		return BROKER_EXIT_CONFIG;
+	}
+	if (opts.print_policy) {
+		if (jail_seccomp_parse(opts.print_policy, err, sizeof(err)) < 0) {
+			fprintf(stderr, "vhost-user-gpio: seccomp policy %s: %s\n",
+				opts.print_policy, err);
+			return BROKER_EXIT_CONFIG;
+		}
+		return jail_seccomp_print(opts.print_policy, STDOUT_FILENO) < 0 ? 1 : 0;
+	}
 	return broker_run(&opts);
 }

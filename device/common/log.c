@@ -20,6 +20,12 @@ void log_init(const char *role, enum log_level max_level)
 {
 	log_role = role;
 	log_max = max_level;
+	/*
+	 * glibc's time conversions, gmtime_r() included, read /etc/localtime
+	 * the first time; do it now, before any jail: a jailed process may
+	 * not open anything.
+	 */
+	tzset();
 }
 
 void log_set_role(const char *role)
@@ -42,7 +48,7 @@ int log_level_parse(const char *name)
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-	char line[1024], stamp[32];
+	char line[1024], stamp[80];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -52,7 +58,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp, sizeof(stamp), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	n = snprintf(line, sizeof(line), "%s.%03ldZ vhost-user-gpio[%d] %s: %s: ", stamp,
 		     ts.tv_nsec / 1000000, (int)getpid(), log_role, log_level_names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -44,6 +44,8 @@ struct helper_opts {
 	const char *sim_control;
 	int log_level;
 	bool no_sandbox;
+	const char *seccomp_policy_dir;	/* NULL: the default (sandbox/jail_seccomp.c) */
+	bool seccomp_log;
 };
 
 /* Removes the sim-control socket once we are jailed (sandbox/jail_unlink.c). */
@@ -55,12 +57,15 @@ static void helper_usage(FILE *f)
 		"usage: vhost-user-gpio-helper --control-fd N --device-list LIST\n"
 		"                              [--sim-control PATH] [--log-level LEVEL]\n"
 		"                              [--report-fd N] [--no-sandbox]\n"
+		"                              [--seccomp-policy-dir DIR] [--seccomp-log]\n"
 		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
 		"         N = /dev/gpiochipN (e.g. s8:s32)\n"
 		"  LEVEL  error, warn, info (default) or debug\n"
 		"  --report-fd N   pipe for the seccomp report (given by the broker)\n"
 		"  --no-sandbox    for debugging only: no namespaces, capability drop\n"
-		"                  or seccomp\n");
+		"                  or seccomp\n"
+		"  --seccomp-policy-dir DIR  where helper.policy is (given by the broker)\n"
+		"  --seccomp-log   audit mode: violations are logged, not fatal\n");
 }
 
 /* A non-negative fd number; false after logging what is wrong with @arg. */
@@ -89,6 +94,8 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "report-fd", required_argument, NULL, 'r' },
 		{ "no-sandbox", no_argument, NULL, 'n' },
+		{ "seccomp-policy-dir", required_argument, NULL, 'p' },
+		{ "seccomp-log", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +116,12 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 			break;
 		case 'n':
 			o->no_sandbox = true;
+			break;
+		case 'p':
+			o->seccomp_policy_dir = optarg;
+			break;
+		case 'L':
+			o->seccomp_log = true;
 			break;
 		case 'l':
 			o->device_list = optarg;
@@ -140,6 +153,10 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 	if (o->control_fd < 0 || !o->device_list) {
 		log_err("--control-fd and --device-list are required");
 		helper_usage(stderr);
+		return HELPER_EXIT_USAGE;
+	}
+	if (jail_seccomp_configure(o->seccomp_policy_dir, o->seccomp_log) < 0) {
+		log_err("--seccomp-policy-dir: path too long");
 		return HELPER_EXIT_USAGE;
 	}
 	return 0;

@@ -266,9 +266,16 @@ static void t_close_fds(void)
 }
 
 /* Never remount the host's tree: without a mount ns of our own it must refuse. */
+/* The jail's last step loads tests/unit/policy/jail_test.policy (run from the top dir). */
+static void use_test_policy(void)
+{
+	CHECK_EQ(jail_seccomp_configure("tests/unit/policy", false), 0);
+}
+
 static void t_enter_needs_mntns(void)
 {
-	struct jail_opts o = { .role = "test", .policy = "worker", .sandbox = true,
+	use_test_policy();
+	struct jail_opts o = { .role = "test", .policy = "jail_test", .sandbox = true,
 			       .nofile = 64, .report_fd = -1 };
 	int status;
 	pid_t pid;
@@ -292,6 +299,7 @@ static void t_enter_worker(void)
 	int p[2];
 	pid_t pid;
 
+	use_test_policy();
 	if (!caps_have_effective(CAP_SYS_ADMIN)) {
 		fprintf(stderr, "SKIP t_enter_worker: needs CAP_SYS_ADMIN\n");
 		return;
@@ -301,7 +309,7 @@ static void t_enter_worker(void)
 	CHECK(pid >= 0);
 	if (pid == 0) {
 		const int keep[] = { 0, 1, 2, p[1] };
-		struct jail_opts o = { .role = "test", .policy = "worker", .sandbox = true,
+		struct jail_opts o = { .role = "test", .policy = "jail_test", .sandbox = true,
 				       .keep = keep, .nkeep = 4, .nofile = 64, .report_fd = -1 };
 		struct rlimit rl;
 
