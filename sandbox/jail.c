@@ -68,12 +68,12 @@
  * is there; it then does not run again at exit. The jail itself is the
  * same as in a normal build.
  */
-static void jail_sanitizer_check(void)
+void jail_sanitizer_check(void)
 {
 	__lsan_do_leak_check();
 }
 #else
-static void jail_sanitizer_check(void)
+void jail_sanitizer_check(void)
 {
 }
 #endif

@@ -79,6 +79,13 @@ struct jail_opts {
 	int report_fd;		/* write end of the SIGSYS report pipe, or -1 */
 };
 
+/*
+ * Sanitizer builds: run LeakSanitizer's check now, before a jail or filter
+ * takes away what its end-of-process check needs (/proc, ptrace). A no-op
+ * in normal builds. jail_enter() calls it; the broker before its filter.
+ */
+void jail_sanitizer_check(void);
+
 /* jail.c: every step in order; logs "jail (ROLE): STEP: error" on failure. */
 int jail_enter(const struct jail_opts *o);
 /* Close every fd not in @keep (at most JAIL_MAX_KEEP entries; -1 entries ignored). */

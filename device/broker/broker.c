@@ -303,8 +303,10 @@ static int broker_sandbox(struct broker *b)
 		ret = -errno;
 	if (ret == 0)
 		ret = jail_seccomp_prepare(&jo, jo.policy);
-	if (ret == 0)
+	if (ret == 0) {
+		jail_sanitizer_check();
 		ret = jail_report_install_self();
+	}
 	if (ret == 0)
 		ret = jail_seccomp(&jo, jo.policy);
 	if (ret < 0)
