@@ -128,9 +128,10 @@ int caps_lock_securebits(void);
  * jail_report.c. A process under seccomp installs the SIGSYS handler; when
  * the filter traps a syscall (SCMP_ACT_TRAP) the handler writes one
  * struct jail_report with one write() to @fd, then re-issues the syscall
- * with its original arguments: SA_RESETHAND has restored SIG_DFL, so the
- * kernel kills the process with SIGSYS (a forced signal, which also kills
- * a pid namespace's init). SIGSYS not sent by seccomp is ignored.
+ * with its original arguments: trapping again while SIGSYS is blocked in
+ * the handler, the kernel kills the process with SIGSYS (a forced signal,
+ * which also kills a pid namespace's init). SIGSYS not sent by seccomp is
+ * ignored.
  */
 #define JAIL_REPORT_MAGIC	0x7675674aU	/* "Jguv" */
 

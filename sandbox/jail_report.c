@@ -8,9 +8,12 @@
  *
  * Why re-issue instead of exiting: death *by SIGSYS* is what the broker and
  * anyone reading a wait status expect from a seccomp kill, and _exit()
- * could not produce it. With SA_RESETHAND the handler is SIG_DFL again when
- * the re-issued call traps, and the kernel's forced SIGSYS then kills the
- * process, init of a pid namespace included.
+ * could not produce it. Inside the handler SIGSYS is blocked, so when the
+ * re-issued call traps again the kernel resets the action to SIG_DFL,
+ * unblocks it and the forced SIGSYS kills the process, init of a pid
+ * namespace included. No SA_RESETHAND: a SIGSYS someone else sent (kill
+ * -SYS) just returns and the handler stays in place, so the policies need
+ * no rt_sigaction to re-arm it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -85,7 +88,6 @@ static void report_self_line(int nr)
 		return;
 }
 
-static void report_arm(void);
 
 static void report_args(const ucontext_t *uc, long a[6])
 {
@@ -113,8 +115,7 @@ static void report_sigsys(int sig, siginfo_t *si, void *ctx)
 
 	(void)sig;
 	if (si->si_code != SYS_SECCOMP) {
-		/* kill -SYS from someone: not ours to report; SA_RESETHAND disarmed us. */
-		report_arm();
+		/* kill -SYS from someone: not ours to report. */
 		errno = saved;
 		return;
 	}
@@ -137,7 +138,7 @@ static void report_arm(void)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = report_sigsys;
-	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sa.sa_flags = SA_SIGINFO;
 	sigfillset(&sa.sa_mask);
 	sigaction(SIGSYS, &sa, NULL);
 }

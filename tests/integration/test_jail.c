@@ -420,7 +420,7 @@ static void t_foreign_sigsys(void)
 	if (t && worker > 0) {
 		CHECK_EQ(kill(worker, SIGSYS), 0);
 		CHECK_EQ(tfe_get_value(t, 2), 0);
-		CHECK_EQ(kill(worker, SIGSYS), 0);	/* the handler re-armed itself */
+		CHECK_EQ(kill(worker, SIGSYS), 0);	/* the handler is still in place */
 		CHECK_EQ(tfe_get_value(t, 2), 0);
 		CHECK(tfe_proc_state(worker) != 0 && tfe_proc_state(worker) != 'Z');
 		/* SIGKILL still kills PID 1 of a pid namespace; the broker serves on. */

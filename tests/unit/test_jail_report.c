@@ -158,7 +158,7 @@ static void t_report_pid1(void)
 	close(p[0]);
 }
 
-/* kill -SYS is no seccomp report: ignored, handler re-armed, no record. */
+/* kill -SYS is no seccomp report: ignored, handler still in place, no record. */
 static void t_foreign_sigsys(void)
 {
 	struct jail_report r;
