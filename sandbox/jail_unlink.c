@@ -33,8 +33,8 @@
 #include "jail.h"
 #include "log.h"
 
-/* stderr, the pipe, and a spare for libc. */
-#define UNLINKER_NOFILE	4
+/* stderr, the pipe, the pinned socket inode, and a spare for libc. */
+#define UNLINKER_NOFILE	5
 
 static void unlinker_limits(void)
 {
@@ -48,9 +48,9 @@ static void unlinker_limits(void)
 static void __attribute__((noreturn)) unlinker_main(int fd, const char *path,
 						    const struct stat *bound)
 {
-	const int keep[] = { STDERR_FILENO, fd };
 	struct sigaction sa = { .sa_handler = SIG_IGN };
-	struct stat st;
+	struct stat st, pinned;
+	int pin;
 	char c;
 
 	log_set_role("helper-unlinker");
@@ -58,8 +58,21 @@ static void __attribute__((noreturn)) unlinker_main(int fd, const char *path,
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (jail_close_fds(keep, 2) < 0)
+	/*
+	 * Hold the socket's inode: while we have it open its number cannot be
+	 * given to another file, so "same device and inode" later really
+	 * means the same socket (some filesystems reuse numbers at once).
+	 */
+	pin = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pin < 0 || fstat(pin, &pinned) < 0 || pinned.st_dev != bound->st_dev ||
+	    pinned.st_ino != bound->st_ino)
 		_exit(1);
+	{
+		const int keep[] = { STDERR_FILENO, fd, pin };
+
+		if (jail_close_fds(keep, 3) < 0)
+			_exit(1);
+	}
 	if (caps_have_effective(CAP_SYS_ADMIN) && unshare(CLONE_NEWNET | CLONE_NEWIPC) < 0)
 		log_warn("unshare: %s", strerror(errno));
 	unlinker_limits();
@@ -69,8 +82,8 @@ static void __attribute__((noreturn)) unlinker_main(int fd, const char *path,
 	}
 	while (read(fd, &c, 1) < 0 && errno == EINTR)
 		;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == bound->st_dev &&
-	    st.st_ino == bound->st_ino && unlink(path) < 0)
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == pinned.st_dev &&
+	    st.st_ino == pinned.st_ino && unlink(path) < 0)
 		log_warn("%s: unlink: %s", path, strerror(errno));
 	_exit(0);
 }

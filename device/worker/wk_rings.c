@@ -96,6 +96,16 @@ static void wk_on_kick(evutil_socket_t fd, short what, void *arg)
 	if (eventfd_read(fd, &count) < 0 && errno != EAGAIN)
 		log_warn("queue %u: kick eventfd read failed: %s", (unsigned int)(q - w->q),
 			 strerror(errno));
+	/*
+	 * Level changes the helper already sent come first: a buffer must be
+	 * judged against the line as it is, not as it was before an edge that
+	 * is still waiting in the session socket.
+	 */
+	if (q == &w->q[VGPIO_QUEUE_EVENT] && hc_receive(w, false) < 0) {
+		log_err("helper session lost");
+		wk_stop_loop(w, 1);
+		return;
+	}
 	wk_queue_kicked(w, (unsigned int)(q - w->q));
 	wk_notify_flush(w);
 }
