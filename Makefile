@@ -4,22 +4,24 @@
 #   make check      build and run unit and integration tests
 #   make check-san  the same under AddressSanitizer + UBSan (build-san/)
 #   make deps       install build and test dependencies with apt-get
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, policies, man pages, systemd units)
+#   make uninstall  the same variables
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/libexec/vhost-user-gpio
 DATADIR    ?= $(PREFIX)/share/vhost-user-gpio
 MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
 VERSION    := 0.1.0
 
 CC      ?= cc
 # V=1 shows the full commands.
 Q       := $(if $(V),,@)
 B       ?= build
-PKGS    := libevent_core libseccomp libcap-ng
+PKGS    := libevent_core libseccomp libcap-ng libgpiod
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -lseccomp -lcap-ng)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -levent_core -lseccomp -lcap-ng -lgpiod)
 
 CFLAGS  ?= -O2 -g
 VUG_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
@@ -76,15 +78,40 @@ check-san:
 	$(MAKE) B=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
 
 # Build and test dependencies (Debian). Idempotent: installs only what is missing.
-DEB_PKGS := gcc make pkg-config libc6-dev libevent-dev libseccomp-dev libcap-ng-dev
+# libgpiod-dev must be 2.x (the v2 API; Linux 7.x kernels drop the v1 uAPI). trixie and
+# later have it in main; bookworm has 1.6 there, so on bookworm `deps` adds a
+# bookworm-backports sources entry and a pin at priority 100 (what apt gives backports
+# anyway, said explicitly): nothing installed from main is ever replaced by a backport,
+# only libgpiod-dev and its libgpiod3 come from there and follow its updates.
+DEB_PKGS := gcc make pkg-config libc6-dev libevent-dev libseccomp-dev libcap-ng-dev libgpiod-dev
+# mandoc: the manual pages' lint in tests/unit/test_manpage_cli.c
+DEB_PKGS += mandoc
+BPO_SOURCES := /etc/apt/sources.list.d/vhost-user-gpio-bookworm-backports.sources
+BPO_PIN     := /etc/apt/preferences.d/vhost-user-gpio-bookworm-backports
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-	else echo "dependencies present"; fi
+	case "$$missing " in *" libgpiod-dev "*) ;; *) \
+		dpkg --compare-versions "$$(dpkg-query -W -f='$${Version}' libgpiod-dev)" ge 2 || \
+			missing="$$missing libgpiod-dev";; \
+	esac; \
+	if [ -z "$$missing" ]; then echo "dependencies present"; exit 0; fi; \
+	codename=$$(. /etc/os-release && echo "$$VERSION_CODENAME"); \
+	case "$$missing " in *" libgpiod-dev "*) if [ "$$codename" = bookworm ]; then \
+		printf '%s\n' 'Types: deb' 'URIs: http://deb.debian.org/debian' \
+			'Suites: bookworm-backports' 'Components: main' \
+			'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >$(BPO_SOURCES) && \
+		printf '%s\n' '# vhost-user-gpio: libgpiod-dev 2.x only; never upgrade anything else' \
+			'Package: *' 'Pin: release n=bookworm-backports' 'Pin-Priority: 100' >$(BPO_PIN) || exit 1; \
+		missing=$$(echo "$$missing " | sed 's| libgpiod-dev | libgpiod-dev/bookworm-backports |'); \
+	fi;; esac; \
+	echo "installing:$$missing"; \
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing && \
+	if ! pkg-config --atleast-version=2 libgpiod; then \
+		echo "libgpiod-dev >= 2 is needed (the libgpiod v2 API); this release has $$(pkg-config --modversion libgpiod)" >&2; \
+		exit 1; \
+	fi
 
 POLICY_ARCHES := x86_64 aarch64
 
@@ -96,10 +123,19 @@ install: $(PROGS)
 		install -d $(DESTDIR)$(DATADIR)/policy/$$a && \
 		install -m 644 policy/$$a/*.policy $(DESTDIR)$(DATADIR)/policy/$$a/ || exit 1; \
 	done
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(BINDIR)|g' device/broker/systemd/vhost-user-gpio@.service \
+		>$(DESTDIR)$(UNITDIR)/vhost-user-gpio@.service
+	install -m 644 device/broker/systemd/vhost-user-gpio@.socket $(DESTDIR)$(UNITDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/vhost-user-gpio $(DESTDIR)$(LIBEXECDIR)/vhost-user-gpio-helper
 	rm -rf $(DESTDIR)$(DATADIR)/policy
+	rm -f $(DESTDIR)$(MANDIR)/man5/vhost-user-gpio.policy.5 \
+		$(DESTDIR)$(MANDIR)/man8/vhost-user-gpio.8 $(DESTDIR)$(MANDIR)/man8/vhost-user-gpio-helper.8 \
+		$(DESTDIR)$(UNITDIR)/vhost-user-gpio@.service $(DESTDIR)$(UNITDIR)/vhost-user-gpio@.socket
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)
 
 clean:
@@ -113,3 +149,14 @@ clean:
 .PHONY: vmcheck
 vmcheck: $(PROGS)
 	VUG_DAEMON=$(abspath $(B))/vhost-user-gpio tests/vm/run-all.sh
+
+# make demo (root): installs what is missing (make deps, then tests/vm/prepare.sh), builds, and
+# shows the Linux guest's gpio-virtio driver using this daemon on a simulated 8-line chip under
+# QEMU 10: gpioinfo, a value set in the guest seen on the host, an edge made on the host arriving
+# in the guest's gpiomon. Downloads and the guest kernel are cached in VUG_VM_CACHE (default
+# /var/cache/vhost-user-gpio-vm): the first run takes about a minute more, later ones ~10 s.
+.PHONY: demo
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@VUG_DAEMON=$(abspath $(B))/vhost-user-gpio tests/vm/demo.sh

@@ -18,6 +18,7 @@
 
 #include "../../sandbox/jail.h"
 #include "broker.h"
+#include "helper/devlist.h"
 #include "log.h"
 
 /* Back-off when accept() fails for lack of fds or memory. */
@@ -34,9 +35,11 @@ void broker_exit(struct broker *b, int code)
 }
 
 /*
- * SIGCHLD/SIGTERM/SIGINT are blocked and read from a signalfd, so they are
- * handled in the loop like any other event; SIGPIPE is ignored so a dead
- * helper shows up as -EPIPE from ipc_send().
+ * SIGCHLD/SIGTERM/SIGINT/SIGHUP are blocked and read from a signalfd, so
+ * they are handled in the loop like any other event; SIGPIPE is ignored so
+ * a dead helper shows up as -EPIPE from ipc_send(). SIGHUP (a closed
+ * terminal) stops us like SIGTERM: there is no configuration to reload, and
+ * its default action would leave the socket files behind.
  */
 static int broker_signals_setup(struct broker *b)
 {
@@ -46,6 +49,7 @@ static int broker_signals_setup(struct broker *b)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	b->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -67,7 +71,8 @@ static void broker_on_signal(evutil_socket_t fd, short what, void *arg)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
 			reap = true;
-		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT ||
+			   si.ssi_signo == SIGHUP) {
 			log_info("SIG%s received, shutting down", sigabbrev_np((int)si.ssi_signo));
 			broker_exit(b, BROKER_EXIT_OK);
 		}
@@ -221,6 +226,8 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 		s->report_fd = -1;
 		if (opts->fd >= 0)
 			snprintf(s->label, sizeof(s->label), "fd %d", opts->fd);
+		else if (opts->listen_fds)
+			broker_activated_label(i, s->label, sizeof(s->label));
 		else if (broker_socket_name(opts, i, s->label, sizeof(s->label)) < 0)
 			return -ENAMETOOLONG;	/* cli.c rejects this already */
 	}
@@ -267,10 +274,59 @@ static int broker_policies_check(void)
 	return 0;
 }
 
+/* A chip named by number or path exists and is a character device; 0 or -ENODEV. */
+static int broker_chip_check(const struct broker_opts *o, unsigned int index,
+			     const struct devlist_entry *e)
+{
+	char path[DEVLIST_PATH_MAX + 1];
+	struct stat st;
+
+	if (e->kind == DEVLIST_HOST)
+		devlist_describe(e, path, sizeof(path));
+	else if (e->kind == DEVLIST_PATH && e->spec)
+		snprintf(path, sizeof(path), "%s", e->spec);
+	else
+		return 0;	/* simulated; a label is looked up by the helper */
+	if (stat(path, &st) < 0) {
+		log_err("--device-list '%s': device %u: %s: %s", o->device_list, index, path,
+			strerror(errno));
+		return -ENODEV;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		log_err("--device-list '%s': device %u: %s is not a GPIO chip device",
+			o->device_list, index, path);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * Host chips must exist: said here in one line, rather than by a helper
+ * that fails to open one and a broker that then reports the helper's exit.
+ * The syntax was checked with the command line.
+ */
+static int broker_devices_check(const struct broker_opts *o)
+{
+	struct devlist dl;
+	char why[256];
+	int ret = 0;
+
+	if (devlist_parse(o->device_list, &dl, why, sizeof(why)) < 0) {
+		log_err("--device-list '%s': %s", o->device_list, why);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < dl.n && ret == 0; i++)
+		ret = broker_chip_check(o, i, &dl.entry[i]);
+	devlist_free(&dl);
+	return ret;
+}
+
 /* Checks that need the system, before anything is started. */
 static int broker_preflight(struct broker *b)
 {
 	if (b->opts->fd >= 0 && broker_check_conn_fd(b->opts->fd) < 0)
+		return BROKER_EXIT_CONFIG;
+	if (broker_sockets_check(b) < 0 || broker_devices_check(b->opts) < 0)
 		return BROKER_EXIT_CONFIG;
 	if (broker_helper_path(b) < 0 || broker_probe_setup(b) < 0)
 		return BROKER_EXIT_CONFIG;

@@ -43,7 +43,7 @@ struct broker {
 	const struct broker_opts *opts;
 	char helper_path[4096];
 	struct event_base *base;
-	int sig_fd;			/* signalfd for SIGCHLD, SIGTERM, SIGINT */
+	int sig_fd;			/* signalfd for SIGCHLD, SIGTERM, SIGINT, SIGHUP */
 	struct event *sig_ev;
 	int ctl_fd;			/* control channel to the helper, -1 once closed */
 	struct event *ctl_ev;
@@ -64,9 +64,12 @@ int broker_run(const struct broker_opts *opts);
 void broker_exit(struct broker *b, int code);
 
 /* sockets.c */
+int broker_sockets_check(struct broker *b);
 int broker_sockets_listen(struct broker *b);
 void broker_sockets_close(struct broker *b);
 int broker_check_conn_fd(int fd);
+int broker_listen_fds(unsigned int *n, char *err, size_t errlen);
+void broker_activated_label(unsigned int index, char *buf, size_t len);
 
 /* helper_spawn.c */
 int broker_helper_path(struct broker *b);

@@ -8,8 +8,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "helper/devlist.h"
 #include "ipc.h"
 
 enum {
@@ -21,6 +23,8 @@ enum {
 	OPT_SECCOMP_POLICY_DIR,
 	OPT_SECCOMP_LOG,
 	OPT_PRINT_POLICY,
+	OPT_PRINT_CAPABILITIES,
+	OPT_SYSLOG,
 };
 
 const struct broker_cli_option broker_cli_options[] = {
@@ -34,6 +38,8 @@ const struct broker_cli_option broker_cli_options[] = {
 	{ "helper", OPT_HELPER, "PATH", "helper binary (default: vhost-user-gpio-helper next to "
 					"this program, else in the libexec directory)" },
 	{ "log-level", OPT_LOG_LEVEL, "LEVEL", "error, warn, info or debug (default info)" },
+	{ "syslog", OPT_SYSLOG, NULL, "log to syslog (facility daemon) instead of stderr, the "
+				      "worker and the helper too (default: stderr)" },
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, "for debugging only: run the workers and the helper "
 					     "without namespaces, capability drop or seccomp, "
 					     "with the broker's privileges (logged as a warning)" },
@@ -44,6 +50,8 @@ const struct broker_cli_option broker_cli_options[] = {
 						"logged by the kernel and allowed, not fatal" },
 	{ "print-policy", OPT_PRINT_POLICY, "NAME", "print the compiled seccomp filter of worker, "
 						     "helper or broker and exit" },
+	{ "print-capabilities", OPT_PRINT_CAPABILITIES, NULL,
+	  "print the back-end's capabilities as JSON and exit, ignoring every other option" },
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "version", 'V', NULL, "print the version and exit" },
 };
@@ -152,15 +160,56 @@ static unsigned int cli_count_devices(const char *list, unsigned int *empty_at)
 	}
 }
 
+/*
+ * Socket activation: systemd's sockets take the place of --socket-path, so
+ * neither it nor --fd may be given, and they set the socket count.
+ */
+static int cli_check_activated(struct broker_opts *o, bool count_given, char *err,
+			       size_t errlen)
+{
+	if (o->socket_path || o->fd >= 0)
+		return cli_error(err, errlen,
+				 "%s: systemd passed %u listening socket%s (LISTEN_FDS); "
+				 "give neither --socket-path nor --fd", o->socket_path ?
+				 "--socket-path" : "--fd", o->listen_fds,
+				 o->listen_fds == 1 ? "" : "s");
+	if (count_given && o->socket_count != o->listen_fds)
+		return cli_error(err, errlen, "--socket-count %u: systemd passed %u socket%s",
+				 o->socket_count, o->listen_fds, o->listen_fds == 1 ? "" : "s");
+	o->socket_count = o->listen_fds;
+	return 0;
+}
+
+/* The entries themselves, with the helper's own parser: one error, before anything runs. */
+static int cli_check_devices(const struct broker_opts *o, char *err, size_t errlen)
+{
+	struct devlist dl;
+	char why[256];
+
+	if (devlist_parse(o->device_list, &dl, why, sizeof(why)) < 0)
+		return cli_error(err, errlen, "--device-list '%s': %s", o->device_list, why);
+	devlist_free(&dl);
+	return 0;
+}
+
 static int cli_check(struct broker_opts *o, bool count_given, char *err, size_t errlen)
 {
 	unsigned int empty_at = 0;
 	char name[BROKER_SOCK_PATH_MAX];
+	int ret;
 
-	if (o->socket_path && o->fd >= 0)
+	if (o->listen_fds) {
+		ret = cli_check_activated(o, count_given, err, errlen);
+		if (ret < 0)
+			return ret;
+	} else if (o->socket_path && o->fd >= 0) {
 		return cli_error(err, errlen, "Cannot specify both --socket-path and --fd");
-	if (!o->socket_path && o->fd < 0)
-		return cli_error(err, errlen, "Must specify either --socket-path or --fd");
+	} else if (!o->socket_path && o->fd < 0) {
+		return cli_error(err, errlen, "Must specify either --socket-path or --fd "
+				 "(or start from a systemd socket unit)");
+	}
+	if (o->syslog && o->fd == STDERR_FILENO)
+		return cli_error(err, errlen, "--syslog: with --fd 2 stderr is the connection");
 	if (o->fd >= 0 && count_given && o->socket_count != 1)
 		return cli_error(err, errlen, "--socket-count %u: --fd serves exactly one connection",
 				 o->socket_count);
@@ -181,12 +230,21 @@ static int cli_check(struct broker_opts *o, bool count_given, char *err, size_t 
 		return cli_error(err, errlen,
 				 "--device-list '%s': %u entries, but --fd serves exactly 1 device",
 				 o->device_list, o->ndevices);
+	if (o->ndevices != o->socket_count && o->listen_fds)
+		return cli_error(err, errlen,
+				 "--device-list '%s': %u %s for %u %s (passed by systemd)",
+				 o->device_list, o->ndevices,
+				 o->ndevices == 1 ? "entry" : "entries", o->socket_count,
+				 o->socket_count == 1 ? "socket" : "sockets");
 	if (o->ndevices != o->socket_count)
 		return cli_error(err, errlen,
 				 "--device-list '%s': %u %s for %u %s (--socket-count %u)",
 				 o->device_list, o->ndevices, o->ndevices == 1 ? "entry" : "entries",
 				 o->socket_count, o->socket_count == 1 ? "socket" : "sockets",
 				 o->socket_count);
+	ret = cli_check_devices(o, err, errlen);
+	if (ret < 0)
+		return ret;
 	if (o->sim_control && !*o->sim_control)
 		return cli_error(err, errlen, "--sim-control '': empty path");
 	if (o->helper && !*o->helper)
@@ -247,6 +305,9 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 	case OPT_SECCOMP_LOG:
 		o->seccomp_log = true;
 		return 0;
+	case OPT_SYSLOG:
+		o->syslog = true;
+		return 0;
 	case OPT_PRINT_POLICY:
 		if (strcmp(arg, "worker") && strcmp(arg, "helper") && strcmp(arg, "broker"))
 			return cli_error(err, errlen,
@@ -258,21 +319,10 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 	return cli_error(err, errlen, "option '--%s' is not handled", cli_long_name(c));
 }
 
-int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, size_t errlen)
+/* getopt_long()'s tables, built from broker_cli_options[]. */
+static void cli_tables(struct option *longopts, char *shortopts)
 {
-	struct option longopts[CLI_NOPTS + 1];
-	char shortopts[2 * CLI_NOPTS + 2];
-	bool count_given = false;
 	size_t ns = 0;
-	int c, ret;
-
-	memset(o, 0, sizeof(*o));
-	o->socket_count = 1;
-	o->fd = -1;
-	o->log_level = LOG_LVL_INFO;
-	o->log_level_name = "info";
-	if (errlen)
-		err[0] = '\0';
 
 	/* Leading ':' makes a missing argument distinguishable from an unknown option. */
 	shortopts[ns++] = ':';
@@ -289,6 +339,52 @@ int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, s
 	}
 	longopts[CLI_NOPTS] = (struct option){ 0 };
 	shortopts[ns] = '\0';
+}
+
+/*
+ * The convention says --print-capabilities ignores every other option, bad
+ * ones included: look for it alone first, skipping errors, so that it is
+ * found wherever it is (but not as the argument of another option).
+ */
+static bool cli_wants_capabilities(int argc, char *argv[], const struct option *longopts,
+				   const char *shortopts)
+{
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1)
+		if (c == OPT_PRINT_CAPABILITIES)
+			return true;
+	return false;
+}
+
+int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, size_t errlen)
+{
+	return broker_cli_parse_activated(o, argc, argv, 0, err, errlen);
+}
+
+int broker_cli_parse_activated(struct broker_opts *o, int argc, char *argv[],
+			       unsigned int listen_fds, char *err, size_t errlen)
+{
+	struct option longopts[CLI_NOPTS + 1];
+	char shortopts[2 * CLI_NOPTS + 2];
+	bool count_given = false;
+	int c, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->socket_count = 1;
+	o->fd = -1;
+	o->log_level = LOG_LVL_INFO;
+	o->log_level_name = "info";
+	o->listen_fds = listen_fds;
+	if (errlen)
+		err[0] = '\0';
+	cli_tables(longopts, shortopts);
+	if (cli_wants_capabilities(argc, argv, longopts, shortopts)) {
+		o->print_capabilities = true;
+		return 0;
+	}
 
 	/* optind = 0 makes glibc start over, so the parser can run more than once. */
 	optind = 0;
@@ -314,6 +410,12 @@ int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, s
 	if (o->print_policy)
 		return 0;
 	return cli_check(o, count_given, err, errlen);
+}
+
+void broker_cli_capabilities(FILE *f)
+{
+	/* "gpio" as in virtio_ids.h (VIRTIO_ID_GPIO); no optional features. */
+	fprintf(f, "{\n  \"type\": \"gpio\"\n}\n");
 }
 
 int broker_socket_name(const struct broker_opts *o, unsigned int index, char *buf, size_t len)
@@ -370,6 +472,7 @@ void broker_cli_usage(FILE *f)
 	fprintf(f,
 		"Usage: vhost-user-gpio -s PATH [-c N] -l LIST [OPTION]...\n"
 		"       vhost-user-gpio --fd N -l LIST [OPTION]...\n"
+		"       vhost-user-gpio -l LIST [OPTION]...    (systemd socket activation)\n"
 		"\n"
 		"vhost-user back-end for virtio-gpio. Serves one front-end per socket; GPIO line\n"
 		"state is kept across reconnections.\n"
@@ -388,7 +491,9 @@ void broker_cli_usage(FILE *f)
 	}
 	fprintf(f,
 		"\n"
-		"Exactly one of --socket-path and --fd is required, and --device-list needs one\n"
-		"entry per socket. Exit status: 0 on SIGTERM/SIGINT or, with --fd, when the\n"
-		"front-end closes the connection; 1 on a runtime error; 2 on bad configuration.\n");
+		"Exactly one of --socket-path and --fd is required, unless systemd passes the\n"
+		"sockets (LISTEN_FDS), and --device-list needs one entry per socket. Exit\n"
+		"status: 0 on SIGTERM/SIGINT/SIGHUP or, with --fd, when the front-end closes\n"
+		"the connection; 1 on a runtime error; 2 on bad configuration.\n"
+		"See vhost-user-gpio(8).\n");
 }

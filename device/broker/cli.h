@@ -32,7 +32,17 @@ struct broker_opts {
 	const char *seccomp_policy_dir;	/* --seccomp-policy-dir, NULL = default */
 	bool seccomp_log;		/* --seccomp-log: audit mode */
 	const char *print_policy;	/* --print-policy NAME: print and exit */
+	bool print_capabilities;	/* --print-capabilities: print JSON and exit */
+	bool syslog;			/* --syslog: log to syslog instead of stderr */
+	/*
+	 * Listening sockets systemd passed (fds BROKER_LISTEN_FDS_START...),
+	 * 0 without socket activation. Given to the parser, not parsed.
+	 */
+	unsigned int listen_fds;
 };
+
+/* sd_listen_fds(3): the first passed fd. */
+#define BROKER_LISTEN_FDS_START	3
 
 /*
  * One row per option; --help prints this table and the parser is built from
@@ -58,8 +68,20 @@ extern const unsigned int broker_cli_noptions;
 int broker_cli_parse(struct broker_opts *o, int argc, char *argv[], char *err, size_t errlen);
 
 /*
+ * The same, knowing that systemd passed @listen_fds listening sockets
+ * (broker_listen_fds() in sockets.c): they replace --socket-path, which
+ * may then not be given, and --device-list needs one entry per socket.
+ */
+int broker_cli_parse_activated(struct broker_opts *o, int argc, char *argv[],
+			       unsigned int listen_fds, char *err, size_t errlen);
+
+/* The --print-capabilities JSON (vhost-user.rst, "Backend program conventions"). */
+void broker_cli_capabilities(FILE *f);
+
+/*
  * Name of socket @index: the path as given when there is one socket,
  * else the path with the index appended (rust-vmm vhost-device-gpio naming).
+ * Not for sockets passed by systemd (they have no name of ours).
  * Returns 0, -EINVAL for a bad index or --fd mode, -ENAMETOOLONG.
  */
 int broker_socket_name(const struct broker_opts *o, unsigned int index, char *buf, size_t len);

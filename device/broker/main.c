@@ -17,11 +17,26 @@
 int main(int argc, char *argv[])
 {
 	struct broker_opts opts;
-	char err[512];
+	unsigned int listen_fds;
+	char err[512], env_err[256];
+	int env_ret, ret;
 
-	if (broker_cli_parse(&opts, argc, argv, err, sizeof(err)) < 0) {
+	/* Socket activation (systemd) decides which options are required. */
+	env_ret = broker_listen_fds(&listen_fds, env_err, sizeof(env_err));
+	ret = broker_cli_parse_activated(&opts, argc, argv, listen_fds, err, sizeof(err));
+	/* Broken socket activation is the one problem to name, whatever else follows from it. */
+	if (env_ret < 0 && (ret < 0 || (!opts.print_capabilities && !opts.help &&
+					 !opts.version && !opts.print_policy))) {
+		fprintf(stderr, "vhost-user-gpio: %s\n", env_err);
+		return BROKER_EXIT_CONFIG;
+	}
+	if (ret < 0) {
 		fprintf(stderr, "vhost-user-gpio: %s\nTry 'vhost-user-gpio --help'.\n", err);
 		return BROKER_EXIT_CONFIG;
+	}
+	if (opts.print_capabilities) {
+		broker_cli_capabilities(stdout);
+		return 0;
 	}
 	if (opts.help) {
 		broker_cli_usage(stdout);
@@ -32,6 +47,11 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	log_init("broker", opts.log_level);
+	/* Before the helper and any jail: they inherit it as their stderr. */
+	if (opts.syslog && !opts.print_policy && log_open_syslog(err, sizeof(err)) < 0) {
+		fprintf(stderr, "vhost-user-gpio: %s\n", err);
+		return BROKER_EXIT_CONFIG;
+	}
 	if (jail_seccomp_configure(opts.seccomp_policy_dir, opts.seccomp_log) < 0) {
 		fprintf(stderr, "vhost-user-gpio: --seccomp-policy-dir: path too long\n");
 		return BROKER_EXIT_CONFIG;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Backend selection: the one place that maps a device list entry to a chip
- * implementation. A libgpiod backend adds its row here and nothing else in
- * the core changes.
+ * implementation.
  */
 #include <errno.h>
 
 #include "helper/chip.h"
+#include "helper/chip_gpiod.h"
 #include "helper/chip_sim.h"
 #include "helper/devlist.h"
 
@@ -20,8 +20,10 @@ int chip_open(const struct devlist_entry *entry, unsigned int index, struct chip
 		*chip = chip_sim_new(index, entry->num);
 		return *chip ? 0 : -errno;
 	case DEVLIST_HOST:
-		*why = "host chips are not supported yet";
-		return -EOPNOTSUPP;
+	case DEVLIST_PATH:
+	case DEVLIST_LABEL:
+		*chip = chip_gpiod_open(entry, index, why);
+		return *chip ? 0 : -errno;
 	}
 	*why = "unknown device kind";
 	return -EINVAL;

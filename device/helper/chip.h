@@ -2,22 +2,25 @@
 /*
  * The GPIO chip backend interface of the helper. One struct chip per entry
  * of the device list; the helper core (dev.c, lineops.c) talks to it only
- * through struct chip_ops, so a second backend (libgpiod v2 for
- * /dev/gpiochipN) is one more file plus one row in chip.c.
+ * through struct chip_ops. Backends: chip_sim.c ("sN") and chip_gpiod.c
+ * (host chips through libgpiod v2); chip.c picks one.
  *
  * Division of labour:
  *   core     validates every request (line < ngpio, value ranges, reserved
- *            fields), owns the per-line irq type, the names block and the
- *            sessions, and refuses SET_IRQ_TYPE on an output line and
- *            SET_DIRECTION(OUT) on a line with an irq enabled.
+ *            fields), applies the entry's line access policy (which host
+ *            lines the guest sees, under which guest number and name, which
+ *            are input-only), owns the per-line irq type, the names block
+ *            and the sessions, and refuses SET_IRQ_TYPE on an output line
+ *            and SET_DIRECTION(OUT) on a line with an irq enabled.
  *   backend  applies already-valid operations to its lines and reports
  *            level changes it observes through chip->events.edge. It may
  *            report edges for any line; the core forwards only those of
- *            lines whose irq type is not NONE.
+ *            visible lines whose irq type is not NONE.
  *
- * Errors: ops return 0 or -errno; the core turns any error into
- * VIRTIO_GPIO_STATUS_ERR for that one operation. Lines are 0..ngpio-1 and
- * values are in range when an op is called.
+ * Line numbers here are always the chip's own (host lines); the core never
+ * passes a line the policy hides. Errors: ops return 0 or -errno; the core
+ * turns any error into VIRTIO_GPIO_STATUS_ERR for that one operation. Lines
+ * are 0..ngpio-1 and values are in range when an op is called.
  */
 #ifndef HELPER_CHIP_H
 #define HELPER_CHIP_H
@@ -28,7 +31,7 @@ struct chip;
 struct devlist_entry;
 
 struct chip_ops {
-	const char *kind;	/* "sim", later "gpiod"; shown by the sim control "info" */
+	const char *kind;	/* "sim" or "gpiod"; shown by the sim control "info" */
 
 	/* *dir = VIRTIO_GPIO_DIRECTION_OUT or _IN; a released line reads as IN. */
 	int (*get_direction)(struct chip *chip, unsigned int line, uint8_t *dir);
@@ -40,6 +43,13 @@ struct chip_ops {
 	int (*set_direction)(struct chip *chip, unsigned int line, uint8_t dir);
 	/* The level now: driven value for an output, sensed level for an input. */
 	int (*get_value)(struct chip *chip, unsigned int line, uint8_t *value);
+	/*
+	 * Optional (NULL: get_value has no side effects): the level for
+	 * DEVICE_INFO, or -ENODATA when reading it would take hold of a line
+	 * the guest has not used yet (a host line must be requested to be
+	 * read). The core reports such a line as level 0.
+	 */
+	int (*peek_value)(struct chip *chip, unsigned int line, uint8_t *value);
 	/* Remembered in any direction, driven while the line is an output. */
 	int (*set_value)(struct chip *chip, unsigned int line, uint8_t value);
 	/*
@@ -77,14 +87,29 @@ struct chip_events {
 /* Backends embed this as their first member (see container_of use in chip_sim.c). */
 struct chip {
 	const struct chip_ops *ops;
-	unsigned int ngpio;		/* 1..IPC_MAX_LINES, fixed after open */
+	unsigned int ngpio;		/* 1..DEVLIST_HOST_LINES, fixed after open */
 	struct chip_events events;
+	/*
+	 * Set by host backends: the same nonzero value for every chip_open()
+	 * of one kernel chip (device number + 1), so the core can refuse two
+	 * entries sharing its lines however each one named the chip. 0: none.
+	 */
+	uint64_t host_id;
+	/*
+	 * Most fds the backend may open after chip_open() returned (the jail's
+	 * RLIMIT_NOFILE is set from it); the chip's own fds are already open.
+	 */
+	unsigned int max_runtime_fds;
 };
 
 /*
  * Open the chip described by @entry, number @index in the device list.
- * Returns 0 and *chip, or -errno: -EOPNOTSUPP for a kind this build cannot
- * drive (with *why set to a static explanation).
+ * Returns 0 and *chip, or -errno with *why set to a static explanation when
+ * there is one: -EINVAL when the entry names no usable chip (no such file,
+ * not a GPIO chip, no chip with that label: a configuration error),
+ * -EOPNOTSUPP for a kind this build cannot drive. Backends see the entry's
+ * policy (to report visible lines that another consumer holds); applying it
+ * is the core's job.
  */
 int chip_open(const struct devlist_entry *entry, unsigned int index, struct chip **chip,
 	      const char **why);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * One device of the list: its chip, the names block built once at open, the
- * per-line irq types, and the edges waiting to go to the device's sessions.
+ * One device of the list: its chip, the line access policy applied to it
+ * (guest <-> chip line maps, input-only lines), the names block built once
+ * at open, the per-line irq types, and the edges waiting to go to the
+ * device's sessions.
  * Edges are collected as the backend reports them and sent as one
  * IPC_EVT_LINE_EDGE per flush (or earlier when a batch fills), to every
  * open session, in the order they were seen.
@@ -18,25 +20,29 @@
 #include "log.h"
 #include "virtio_gpio.h"
 
-/* Longest name we pass on, NUL excluded: keeps every names block in one message. */
-#define HELPER_NAME_MAX		31
+/* Names are cut to DEVLIST_NAME_MAX bytes: keeps every names block in one message. */
 _Static_assert(sizeof(struct ipc_hdr) + sizeof(struct ipc_device_info) +
-	       IPC_MAX_LINES * (sizeof(struct ipc_line_state) + HELPER_NAME_MAX + 1)
-	       <= IPC_MSG_MAX, "device info of the largest chip fits one message");
+	       IPC_MAX_LINES * (sizeof(struct ipc_line_state) + DEVLIST_NAME_MAX + 1)
+	       <= IPC_MSG_MAX, "device info of the largest device fits one message");
 
+/* @line is the backend's (a chip line); the guest knows it by dev->guest_line[line]. */
 static void dev_edge(void *ctx, unsigned int line, uint8_t edge, uint8_t level, uint64_t ts_ns)
 {
 	struct helper_dev *dev = ctx;
 	struct ipc_line_edge *e;
+	unsigned int gline;
 
 	/* Backends may report any change; the guest only asked for these. */
-	if (line >= dev->ngpio || dev->irq_type[line] == VIRTIO_GPIO_IRQ_TYPE_NONE)
+	if (line >= dev->chip->ngpio || dev->guest_line[line] == HELPER_LINE_HIDDEN)
+		return;
+	gline = dev->guest_line[line];
+	if (dev->irq_type[gline] == VIRTIO_GPIO_IRQ_TYPE_NONE)
 		return;
 	if (dev->npending == HELPER_EDGE_BATCH)
 		helper_dev_flush(dev);
 	e = &dev->pending[dev->npending++];
 	memset(e, 0, sizeof(*e));
-	e->line = (uint16_t)line;
+	e->line = (uint16_t)gline;
 	e->edge = edge;
 	e->level = level;
 	e->timestamp_ns = ts_ns;
@@ -63,34 +69,113 @@ void helper_flush_edges(struct helper *h)
 		helper_dev_flush(&h->devs[i]);
 }
 
-/* Build the names block; a chip without any name gets names_size 0. */
-static int dev_build_names(struct helper_dev *dev)
+/* Name of guest line @i as the guest will see it, before cleaning. */
+static const char *dev_raw_name(struct helper_dev *dev, const struct devlist_entry *entry,
+				unsigned int i)
 {
+	if (entry->pol.nnames)
+		return entry->pol.name[i];
+	return dev->chip->ops->line_name(dev->chip, dev->host_line[i]);
+}
+
+/*
+ * Build the names block; a device without any name gets names_size 0.
+ * Names are cut to DEVLIST_NAME_MAX bytes and anything but printable 7-bit
+ * ASCII becomes '_', the way the guest wants them. They must be unique (the
+ * guest finds lines by name): of equal names, the first stays and later
+ * ones are blanked with a log line. names= is unique already; a kernel chip
+ * may have duplicates, or names equal once cut or cleaned.
+ */
+static int dev_build_names(struct helper_dev *dev, const struct devlist_entry *entry)
+{
+	char (*clean)[DEVLIST_NAME_MAX + 1];
 	size_t size = 0, off = 0;
 	bool any = false;
 
+	clean = calloc(dev->ngpio, sizeof(*clean));
+	if (!clean)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < dev->ngpio; i++) {
-		const char *n = dev->chip->ops->line_name(dev->chip, i);
-		size_t len = n ? strnlen(n, HELPER_NAME_MAX) : 0;
+		const char *n = dev_raw_name(dev, entry, i);
+		size_t len = n ? strnlen(n, DEVLIST_NAME_MAX) : 0;
 
+		for (size_t k = 0; k < len; k++)
+			clean[i][k] = (n[k] > 0x20 && n[k] < 0x7f) ? n[k] : '_';
+		for (unsigned int k = 0; len && k < i; k++) {
+			if (strcmp(clean[k], clean[i]) == 0) {
+				log_warn("device %u: guest lines %u and %u are both named \"%s\"; "
+					 "line %u stays unnamed", dev->index, k, i, clean[i], i);
+				clean[i][0] = '\0';
+				len = 0;
+				break;
+			}
+		}
 		any |= len > 0;
 		size += len + 1;
 	}
-	if (!any)
-		return 0;
-	dev->names = calloc(1, size);
-	if (!dev->names)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < dev->ngpio; i++) {
-		const char *n = dev->chip->ops->line_name(dev->chip, i);
-		size_t len = n ? strnlen(n, HELPER_NAME_MAX) : 0;
+	if (any) {
+		dev->names = calloc(1, size);
+		if (!dev->names) {
+			free(clean);
+			return -ENOMEM;
+		}
+		for (unsigned int i = 0; i < dev->ngpio; i++) {
+			size_t len = strlen(clean[i]);
 
-		/* The guest wants 7-bit ASCII without control characters. */
-		for (size_t k = 0; k < len; k++)
-			dev->names[off + k] = (n[k] > 0x20 && n[k] < 0x7f) ? (uint8_t)n[k] : '_';
-		off += len + 1;
+			memcpy(dev->names + off, clean[i], len);
+			off += len + 1;
+		}
+		dev->names_size = (uint32_t)size;
 	}
-	dev->names_size = (uint32_t)size;
+	free(clean);
+	return 0;
+}
+
+/*
+ * Apply the entry's access policy to the opened chip: which chip lines the
+ * guest sees and as which guest line, which are input-only. A chip that two
+ * entries share (same host_id) must not give a line to both.
+ */
+static int dev_apply_policy(struct helper *h, struct helper_dev *dev,
+			    const struct devlist_entry *entry)
+{
+	const struct devlist_policy *pol = &entry->pol;
+	unsigned int nchip = dev->chip->ngpio;
+	char err[256];
+
+	if (devlist_check_chip(entry, dev->index, nchip, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		return -EINVAL;
+	}
+	dev->ngpio = (uint16_t)devlist_visible(entry, nchip);
+	dev->remapped = pol->nlines != 0;
+	dev->host_line = calloc(dev->ngpio, sizeof(*dev->host_line));
+	dev->guest_line = malloc(nchip * sizeof(*dev->guest_line));
+	dev->input_only = calloc(dev->ngpio, 1);
+	if (!dev->host_line || !dev->guest_line || !dev->input_only)
+		return -ENOMEM;
+	for (unsigned int l = 0; l < nchip; l++)
+		dev->guest_line[l] = HELPER_LINE_HIDDEN;
+	for (unsigned int i = 0; i < dev->ngpio; i++) {
+		dev->host_line[i] = (uint16_t)(pol->nlines ? pol->line[i] : i);
+		dev->guest_line[dev->host_line[i]] = (uint16_t)i;
+	}
+	for (unsigned int i = 0; i < pol->ninput; i++)
+		dev->input_only[dev->guest_line[pol->input[i]]] = 1;
+	for (unsigned int d = 0; dev->chip->host_id && d < dev->index; d++) {
+		const struct helper_dev *o = &h->devs[d];
+
+		if (o->chip->host_id != dev->chip->host_id)
+			continue;
+		for (unsigned int i = 0; i < o->ngpio; i++) {
+			if (dev->guest_line[o->host_line[i]] != HELPER_LINE_HIDDEN) {
+				log_err("device %u: host line %u is also device %u's: entries of "
+					"one chip need disjoint lines=", dev->index,
+					o->host_line[i], d);
+				return -EINVAL;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -111,6 +196,7 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 		    const struct devlist_entry *entry)
 {
 	const char *why;
+	unsigned int ninput = 0;
 	int ret;
 
 	memset(dev, 0, sizeof(*dev));
@@ -118,27 +204,29 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 	dev->index = index;
 	ret = chip_open(entry, index, &dev->chip, &why);
 	if (ret < 0) {
-		char desc[48];
+		char desc[DEVLIST_PATH_MAX + 32];
 
 		devlist_describe(entry, desc, sizeof(desc));
 		log_err("device %u: %s: %s", index, desc, why ? why : strerror(-ret));
 		return ret;
 	}
-	if (dev->chip->ngpio < 1 || dev->chip->ngpio > IPC_MAX_LINES) {
+	if (dev->chip->ngpio < 1 || dev->chip->ngpio > DEVLIST_HOST_LINES) {
 		log_err("device %u: chip has %u lines, supported are 1..%u", index,
-			dev->chip->ngpio, IPC_MAX_LINES);
+			dev->chip->ngpio, DEVLIST_HOST_LINES);
 		ret = -ERANGE;
-		goto close_chip;
+		goto fail;
 	}
-	dev->ngpio = (uint16_t)dev->chip->ngpio;
+	ret = dev_apply_policy(h, dev, entry);
+	if (ret < 0)
+		goto fail;
 	dev->irq_type = calloc(dev->ngpio, 1);
 	if (!dev->irq_type) {
 		ret = -ENOMEM;
-		goto close_chip;
+		goto fail;
 	}
-	ret = dev_build_names(dev);
+	ret = dev_build_names(dev, entry);
 	if (ret < 0)
-		goto free_irq;
+		goto fail;
 	dev->chip->events.edge = dev_edge;
 	dev->chip->events.ctx = dev;
 	if (dev->chip->ops->event_fd && dev->chip->ops->handle_events) {
@@ -149,22 +237,23 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 						 dev_chip_readable, dev);
 			if (!dev->chip_ev || event_add(dev->chip_ev, NULL) < 0) {
 				ret = -ENOMEM;
-				goto free_names;
+				goto fail;
 			}
 		}
 	}
-	log_info("device %u: %s chip with %u lines", index, dev->chip->ops->kind, dev->ngpio);
+	for (unsigned int i = 0; i < dev->ngpio; i++)
+		ninput += dev->input_only[i];
+	if (dev->ngpio != dev->chip->ngpio || dev->remapped || ninput)
+		log_info("device %u: %s chip with %u lines; the guest sees %u, %u of them "
+			 "input-only", index, dev->chip->ops->kind, dev->chip->ngpio, dev->ngpio,
+			 ninput);
+	else
+		log_info("device %u: %s chip with %u lines", index, dev->chip->ops->kind,
+			 dev->ngpio);
 	return 0;
 
-free_names:
-	if (dev->chip_ev)
-		event_free(dev->chip_ev);
-	free(dev->names);
-free_irq:
-	free(dev->irq_type);
-close_chip:
-	chip_close(dev->chip);
-	memset(dev, 0, sizeof(*dev));
+fail:
+	helper_dev_close(dev);
 	return ret;
 }
 
@@ -177,5 +266,8 @@ void helper_dev_close(struct helper_dev *dev)
 	chip_close(dev->chip);
 	free(dev->names);
 	free(dev->irq_type);
+	free(dev->host_line);
+	free(dev->guest_line);
+	free(dev->input_only);
 	memset(dev, 0, sizeof(*dev));
 }

@@ -31,6 +31,7 @@
 #include <event2/event.h>
 
 #include "../../sandbox/jail.h"
+#include "helper/chip.h"
 #include "helper/devlist.h"
 #include "helper/helper.h"
 #include "log.h"
@@ -59,7 +60,9 @@ static void helper_usage(FILE *f)
 		"                              [--report-fd N] [--no-sandbox]\n"
 		"                              [--seccomp-policy-dir DIR] [--seccomp-log]\n"
 		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
-		"         N = /dev/gpiochipN (e.g. s8:s32)\n"
+		"         N = /dev/gpiochipN, /PATH = a GPIO chip device, label=NAME = the\n"
+		"         chip with that label; each may add ,lines=SET ,input-only=SET\n"
+		"         ,names=A+B+... (SET: 0-3+7) (e.g. s8:s32 or 0,lines=0-3+7)\n"
 		"  LEVEL  error, warn, info (default) or debug\n"
 		"  --report-fd N   pipe for the seccomp report (given by the broker)\n"
 		"  --no-sandbox    for debugging only: no namespaces, capability drop\n"
@@ -314,6 +317,10 @@ static int helper_jail(struct helper *h, const struct helper_opts *o)
 	};
 	int ret;
 
+	/* Host chips hold one line request (an fd) per line the guest uses. */
+	for (unsigned int i = 0; i < h->ndevs; i++)
+		jo.nofile += h->devs[i].chip->max_runtime_fds;
+
 	if (o->no_sandbox) {
 		log_warn("SANDBOX DISABLED (--no-sandbox): for debugging only");
 		return 0;
@@ -414,10 +421,14 @@ int helper_main(int argc, char **argv)
 		log_err("--device-list: %s", err);
 		return HELPER_EXIT_USAGE;
 	}
-	if (helper_check_control_fd(o.control_fd) < 0 || helper_check_report_fd(o.report_fd) < 0)
+	if (helper_check_control_fd(o.control_fd) < 0 || helper_check_report_fd(o.report_fd) < 0) {
+		devlist_free(&dl);
 		return HELPER_EXIT_USAGE;
-	if (helper_close_inherited(&o) < 0)
+	}
+	if (helper_close_inherited(&o) < 0) {
+		devlist_free(&dl);
 		return 1;
+	}
 	h.control_fd = o.control_fd;
 	/* Peers vanish; their sockets must give EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
@@ -430,5 +441,6 @@ int helper_main(int argc, char **argv)
 		event_base_dispatch(h.base);
 	}
 	helper_teardown(&h);
+	devlist_free(&dl);
 	return h.exit_status;
 }

@@ -6,7 +6,8 @@
  *   lineops.c      validation and execution of line ops, DEVICE_INFO payload
  *   session.c      session channels (worker): dispatch table, send queue
  *   sim_control.c  the text control socket of simulated chips
- *   chip.c, chip_sim.c, devlist.c   backends and the device list
+ *   chip.c, chip_sim.c, chip_gpiod.c   backends (simulated, libgpiod v2)
+ *   devlist.c      the device list and its line access policy
  *
  * The helper is single-threaded (one libevent loop); nothing here is shared
  * between threads. Maintenance contract: state that must survive a worker
@@ -45,11 +46,23 @@ struct helper_session {
 	uint32_t outq_bytes;
 };
 
+/* guest_line[] of a chip line the access policy hides. */
+#define HELPER_LINE_HIDDEN	0xffff
+
+/*
+ * Line numbers: "guest lines" 0..ngpio-1 are what the worker and the guest
+ * see; chip lines are the backend's. The entry's access policy maps them
+ * (devlist.c); without lines= the two are the same.
+ */
 struct helper_dev {
 	struct helper *h;
 	unsigned int index;		/* position in the device list */
 	struct chip *chip;
-	uint16_t ngpio;
+	uint16_t ngpio;			/* guest lines */
+	uint16_t *host_line;		/* [ngpio] chip line of each guest line */
+	uint16_t *guest_line;		/* [chip->ngpio] guest line, or HELPER_LINE_HIDDEN */
+	uint8_t *input_only;		/* [ngpio] 1: the guest may read it, not drive it */
+	bool remapped;			/* the entry has lines= */
 	uint8_t *irq_type;		/* [ngpio], VIRTIO_GPIO_IRQ_TYPE_*; NONE on OUT lines */
 	uint8_t *names;			/* ngpio NUL-terminated strings, or NULL */
 	uint32_t names_size;		/* 0 = no names */

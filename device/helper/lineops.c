@@ -16,6 +16,11 @@
  *  - SET_IRQ_TYPE answers the line's level now in .value, so the worker can
  *    evaluate a level trigger without another round trip.
  *  - The value of GET_* ops is unused and ignored.
+ *  - Access policy (devlist.c): op->line is a guest line, and only guest
+ *    lines exist here; it becomes the chip line just before the backend
+ *    call, so a hidden host line can never be named. On an input-only line
+ *    SET_DIRECTION(OUT) and SET_VALUE get ERR (IN, NONE, reads and irq
+ *    types are fine).
  */
 #include <errno.h>
 #include <string.h>
@@ -42,7 +47,8 @@ static int line_op_run(struct helper_dev *dev, const struct ipc_line_op *op, uin
 {
 	struct chip *chip = dev->chip;
 	const struct chip_ops *ops = chip->ops;
-	unsigned int line = op->line;
+	unsigned int gline = op->line;			/* checked < ngpio by the caller */
+	unsigned int line = dev->host_line[gline];	/* what the backend knows */
 	uint8_t dir;
 	int ret;
 
@@ -59,18 +65,22 @@ static int line_op_run(struct helper_dev *dev, const struct ipc_line_op *op, uin
 	case IPC_OP_SET_DIRECTION:
 		if (op->value > VIRTIO_GPIO_DIRECTION_IN)
 			return -EINVAL;
+		if (op->value == VIRTIO_GPIO_DIRECTION_OUT && dev->input_only[gline])
+			return -EPERM;
 		if (op->value == VIRTIO_GPIO_DIRECTION_OUT &&
-		    dev->irq_type[line] != VIRTIO_GPIO_IRQ_TYPE_NONE)
+		    dev->irq_type[gline] != VIRTIO_GPIO_IRQ_TYPE_NONE)
 			return -EBUSY;
 		ret = ops->set_direction(chip, line, (uint8_t)op->value);
 		if (ret == 0 && op->value == VIRTIO_GPIO_DIRECTION_NONE)
-			dev->irq_type[line] = VIRTIO_GPIO_IRQ_TYPE_NONE;
+			dev->irq_type[gline] = VIRTIO_GPIO_IRQ_TYPE_NONE;
 		return ret;
 	case IPC_OP_GET_VALUE:
 		return ops->get_value(chip, line, value);
 	case IPC_OP_SET_VALUE:
 		if (op->value > 1)
 			return -EINVAL;
+		if (dev->input_only[gline])
+			return -EPERM;
 		return ops->set_value(chip, line, (uint8_t)op->value);
 	case IPC_OP_SET_IRQ_TYPE:
 		if (!virtio_gpio_irq_type_valid(op->value))
@@ -85,7 +95,7 @@ static int line_op_run(struct helper_dev *dev, const struct ipc_line_op *op, uin
 		ret = ops->set_irq_type(chip, line, (uint8_t)op->value);
 		if (ret < 0)
 			return ret;
-		dev->irq_type[line] = (uint8_t)op->value;
+		dev->irq_type[gline] = (uint8_t)op->value;
 		return ops->get_value(chip, line, value);
 	default:
 		return -EINVAL;
@@ -115,13 +125,19 @@ uint32_t helper_device_info(struct helper_dev *dev, uint8_t *buf)
 		.names_size = dev->names_size,
 	};
 	uint8_t *p = buf;
+	const struct chip_ops *ops = dev->chip->ops;
 
 	memcpy(p, &info, sizeof(info));
 	p += sizeof(info);
 	for (unsigned int i = 0; i < dev->ngpio; i++) {
 		struct ipc_line_state st = { .irq_type = dev->irq_type[i] };
+		unsigned int line = dev->host_line[i];
+		int ret;
 
-		if (dev->chip->ops->get_value(dev->chip, i, &st.level) < 0 || st.level > 1)
+		/* A connecting worker must not make a host backend take hold of lines. */
+		ret = ops->peek_value ? ops->peek_value(dev->chip, line, &st.level)
+				      : ops->get_value(dev->chip, line, &st.level);
+		if (ret < 0 || st.level > 1)
 			st.level = 0;
 		memcpy(p, &st, sizeof(st));
 		p += sizeof(st);

@@ -6,13 +6,18 @@
  * CR is ignored, numbers are plain decimal):
  *
  *   set DEV LINE LEVEL   ->  ok
- *   get DEV LINE         ->  ok dir=in|out value=0|1 input=0|1 irq=TYPE
- *   info DEV             ->  ok lines=N kind=sim
+ *   get DEV LINE         ->  ok dir=in|out value=0|1 input=0|1 irq=TYPE[ hidden]
+ *   info DEV             ->  ok lines=N kind=sim|gpiod[ visible=M]
  *   anything else        ->  err <reason naming the bad token>
  *
  * DEV is the 0-based index in the device list and must be a simulated chip
  * for set/get; TYPE is none|rising|falling|both|high|low. A line longer than
  * SIM_LINE_MAX bytes gets "err line too long" and is dropped whole.
+ *
+ * LINE is the chip's line (the host line of a lines= policy), not the
+ * guest's: this socket plays the outside world. "get" shows the irq type of
+ * the guest line it maps to, and " hidden" when the guest cannot see it;
+ * "info" adds the guest's line count when a lines= policy applies.
  *
  * Ordering promise: every complete line a read brought is executed, then
  * the edges they caused are sent to the sessions (one batched
@@ -114,9 +119,9 @@ static struct helper_dev *sim_lookup(struct sim_control *sc, const char *dtok, b
 		evbuffer_add_printf(out, "err bad line '%s'\n", sim_show(ltok, show, sizeof(show)));
 		return NULL;
 	}
-	if (*line >= dev->ngpio) {
+	if (*line >= dev->chip->ngpio) {
 		evbuffer_add_printf(out, "err no line '%u' on device %u (%u lines)\n", *line, d,
-				    dev->ngpio);
+				    dev->chip->ngpio);
 		return NULL;
 	}
 	return dev;
@@ -145,22 +150,30 @@ static void sim_cmd_get(struct sim_control *sc, char **arg, struct evbuffer *out
 {
 	struct chip_sim_line_state st;
 	struct helper_dev *dev;
-	unsigned int line;
+	unsigned int line, gline;
+	bool hidden;
+	uint8_t irq;
 
 	dev = sim_lookup(sc, arg[0], true, arg[1], &line, out);
 	if (!dev)
 		return;
 	chip_sim_get_state(dev->chip, line, &st);
-	evbuffer_add_printf(out, "ok dir=%s value=%u input=%u irq=%s\n",
+	gline = dev->guest_line[line];
+	hidden = gline == HELPER_LINE_HIDDEN;
+	irq = hidden ? VIRTIO_GPIO_IRQ_TYPE_NONE : dev->irq_type[gline];
+	evbuffer_add_printf(out, "ok dir=%s value=%u input=%u irq=%s%s\n",
 			    st.dir == VIRTIO_GPIO_DIRECTION_OUT ? "out" : "in", st.level, st.input,
-			    helper_irq_type_name(dev->irq_type[line]));
+			    helper_irq_type_name(irq), hidden ? " hidden" : "");
 }
 
 static void sim_cmd_info(struct sim_control *sc, char **arg, struct evbuffer *out)
 {
 	struct helper_dev *dev = sim_lookup(sc, arg[0], false, NULL, NULL, out);
 
-	if (dev)
+	if (dev && (dev->remapped || dev->ngpio != dev->chip->ngpio))
+		evbuffer_add_printf(out, "ok lines=%u kind=%s visible=%u\n", dev->chip->ngpio,
+				    dev->chip->ops->kind, dev->ngpio);
+	else if (dev)
 		evbuffer_add_printf(out, "ok lines=%u kind=%s\n", dev->ngpio,
 				    dev->chip->ops->kind);
 }

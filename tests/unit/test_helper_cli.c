@@ -162,8 +162,24 @@ static void test_bad_lists(void)
 	static const struct {
 		const char *list, *want;
 	} cases[] = {
-		{ "3", "device 0: /dev/gpiochip3: host chips are not supported yet" },
-		{ "s2:0", "device 1: /dev/gpiochip0: host chips are not supported yet" },
+		/* host chips: this test runs where there may be none, so only errors */
+		{ "99999", "device 0: /dev/gpiochip99999: no such file" },
+		{ "s2:99998", "device 1: /dev/gpiochip99998: no such file" },
+		{ "/nonexistent/gpiochip0", "device 0: /nonexistent/gpiochip0: no such file" },
+		{ "/tmp", "device 0: /tmp: not a character device" },
+		{ "/dev/null", "device 0: /dev/null: not a GPIO chip" },
+		{ "label=vug-no-such-label", "device 0: chip labelled \"vug-no-such-label\": no "
+					     "GPIO chip has this label" },
+		/* access policy: parse errors, and those found against the chip */
+		{ "s8,lines=8", "device 0: lines=: line 8 is out of range: the chip has 8 lines" },
+		{ "s8,lines=1-3,input-only=0", "device 0: input-only=: line 0 is not in lines=" },
+		{ "s8,lines=3+3", "device 0: lines=: line 3 is listed twice" },
+		{ "s8,lines=3-1", "device 0: lines=: bad range \"3-1\"" },
+		{ "s2,names=a+b+c", "device 0: names= gives 3 names for 2 lines" },
+		{ "s2,names=a+a", "device 0: names=: guest lines 0 and 1 are both \"a\"" },
+		{ "s2,names=a!+b", "device 0: names=: bad name \"a!\"" },
+		{ "s2,frob=1", "device 0: unknown option \"frob=1\"" },
+		{ "s70000", "device 0: bad entry \"s70000\": a simulated chip has 1..1024 lines" },
 		{ "s0", "device 0: bad entry \"s0\": a simulated chip has 1..1024 lines" },
 		{ "s1025", "device 0: bad entry \"s1025\"" },
 		{ "sx", "device 0: bad entry \"sx\"" },
@@ -175,6 +191,7 @@ static void test_bad_lists(void)
 		{ "-1", "device 0: bad entry \"-1\"" },
 		{ "s+4", "device 0: bad entry \"s+4\"" },
 		{ "4:4", "device 1: /dev/gpiochip4 is already device 0" },
+		{ "4,lines=0-2:4,lines=2", "device 1: /dev/gpiochip4 is already device 0" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

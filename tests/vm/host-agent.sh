@@ -15,9 +15,11 @@
 #                           device taking SET_IRQ_TYPE and the driver queueing its eventq buffer
 #   toggle LINE MS          flip LINE's input every MS milliseconds in the background, until
 #   toggle stop             which answers "ok edges=N"
+# With AGENT_SHOW=1 (make demo) each "sim" request and its reply is also shown on stdout.
 set -euo pipefail
 SIM=$1 PIPE=$2 LOG=$3
 SETTLE_MS=${SETTLE_MS:-150}
+SHOW=${AGENT_SHOW:-0}
 
 exec {to_guest}<>"$PIPE.in" {from_guest}<>"$PIPE.out"
 coproc SIMC { exec socat - "UNIX-CONNECT:$SIM"; }
@@ -82,6 +84,9 @@ while read -r seq req <&"$from_guest"; do
 	req=${req%$'\r'}
 	if [[ $req =~ ^sim\ (.+)$ ]]; then
 		sim "${BASH_REMATCH[1]}"
+		# (after a moment: the guest's console lines before the request come first)
+		[ "$SHOW" = 0 ] || { sleep 0.2; printf 'host  | sim control> %-10s -> %s\n' \
+			"${BASH_REMATCH[1]}" "$R"; }
 	elif [[ $req =~ ^armed\ ([0-9]+)\ ([a-z]+)(\ ([0-9]{1,3}))?$ ]]; then
 		armed "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]:-$SETTLE_MS}"
 	elif [[ $req =~ ^armset\ ([0-9]+)\ ([a-z]+)\ ([01])$ ]]; then

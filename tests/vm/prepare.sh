@@ -11,8 +11,18 @@
 #   guest kit    busybox-static, libgpiod v2 tools (bookworm-backports), the modules the
 #                tests load, their dependencies; mkinitrd.sh packs it with the test scripts
 #
+#   --qemu72     also the system QEMU 7.2 (bookworm main: qemu-system-x86), for the scenario
+#                of a QEMU that never offers VIRTIO_GPIO_F_IRQ; installed with apt-get
+#
 # Needs root, apt and deb.debian.org (only for steps whose stamp is stale).
 . "$(dirname "$0")/common.sh"
+WANT_QEMU72=0
+for a in "$@"; do
+	case $a in
+	--qemu72) WANT_QEMU72=1 ;;
+	*) die "usage: prepare.sh [--qemu72]" ;;
+	esac
+done
 
 [ "$(id -u)" = 0 ] || die "prepare.sh must run as root (apt-get install, dpkg -x)"
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null ||
@@ -166,6 +176,17 @@ missing=$(ldd "$QEMU/usr/bin/qemu-system-x86_64" | awk '/not found/ { print $1 }
 "${QEMU_CMD[@]}" --version | head -1 | grep -q 'version 10\.' ||
 	die "QEMU 10 does not run: $("${QEMU_CMD[@]}" --version 2>&1 | head -3)"
 log "QEMU: $("${QEMU_CMD[@]}" --version | head -1)"
+
+# ---- QEMU 7.2: the system one, from bookworm main ----------------------------------------------
+
+# Beside the unpacked QEMU 10, which keeps its own modules and firmware (see common.sh).
+if [ $WANT_QEMU72 = 1 ]; then
+	need_pkgs qemu-system-x86
+	v=$(qemu-system-x86_64 --version | head -1)
+	[[ $v =~ version\ [78]\. ]] ||
+		die "the system QEMU is '$v'; the 7.2 scenario needs 7.x or 8.x (Debian bookworm)"
+	log "QEMU (system): $v"
+fi
 
 # ---- guest kernel: ELF vmlinux for PVH boot, and its modules --------------------------------
 

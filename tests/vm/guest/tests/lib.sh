@@ -124,3 +124,79 @@ dmesg_check() {
 	[ -z "$bad" ] || fail "$1: trouble in the kernel log (above)"
 	ok "$1: kernel log clean"
 }
+
+# ---- the real chip: gpio-sim in the guest, the project's daemon in the guest -------------------
+# sim_chip NAME LINES NAMES: a gpio-sim chip with LINES lines named from the comma-separated
+# NAMES (empty = unnamed). Sets SIMCHIP (gpiochipN), SIMNUM (N) and SIMDIR (its sysfs
+# directory with sim_gpioK/{value,pull}).
+sim_chip() {
+	local c=/sys/kernel/config/gpio-sim/$1 l=0 n
+
+	loadmod configfs
+	loadmod gpio-sim
+	grep -q ' /sys/kernel/config ' /proc/mounts || mount -t configfs none /sys/kernel/config
+	mkdir "$c" "$c/bank0" || fail "gpio-sim: mkdir $c"
+	echo "$2" > "$c/bank0/num_lines"
+	echo "$1" > "$c/bank0/label"
+	while [ $l -lt "$2" ]; do
+		n=$(echo "$3" | cut -d, -f$((l + 1)))
+		mkdir "$c/bank0/line$l"
+		[ -z "$n" ] || echo "$n" > "$c/bank0/line$l/name"
+		l=$((l + 1))
+	done
+	echo 1 > "$c/live" || fail "gpio-sim: $1 does not go live"
+	SIMCHIP=$(cat "$c/bank0/chip_name")
+	SIMNUM=${SIMCHIP#gpiochip}
+	SIMDIR=/sys/devices/platform/$(cat "$c/dev_name")/$SIMCHIP
+	[ -e "$SIMDIR/sim_gpio0/pull" ] || fail "gpio-sim: no $SIMDIR/sim_gpio0/pull"
+}
+
+# vug_start LIST [COUNT]: the daemon (host-built, /opt/vug) for the COUNT (default 1) entries
+# of LIST, on /tmp/vgpio.sock (COUNT 1) or /tmp/vgpio.sock0..., jail on, log in
+# /tmp/daemon.log; sets VUG_PID. vug_stop [EXPECTED]: SIGTERM, checks exit 0 and a log free of
+# warnings and errors but those containing the text EXPECTED.
+VUG=/opt/vug
+children() {	# children PID: its child processes
+	local s
+
+	for s in /proc/[0-9]*/stat; do
+		awk -v p="$1" '$4 == p { print $1 }' "$s" 2>/dev/null
+	done
+}
+vug_start() {
+	local n=${2:-1} socks=/tmp/vgpio.sock s i=0 lvl
+
+	[ "$n" = 1 ] || socks=
+	while [ "$n" != 1 ] && [ $i -lt "$n" ]; do
+		socks="$socks /tmp/vgpio.sock$i"
+		i=$((i + 1))
+	done
+	rm -f /tmp/vgpio.sock*
+	# kernel argument vgpio_log=debug: the daemon's --log-level
+	lvl=$(sed -n 's/.*[[:space:]]vgpio_log=\([a-z]*\).*/\1/p' /proc/cmdline)
+	echo "+ vhost-user-gpio -s /tmp/vgpio.sock -c $n -l $1"
+	"$VUG/build/vhost-user-gpio" -s /tmp/vgpio.sock -c "$n" -l "$1" --log-level "${lvl:-info}" \
+		--seccomp-policy-dir "$VUG/policy/$(uname -m)" > /tmp/daemon.log 2>&1 &
+	VUG_PID=$!
+	for s in $socks; do
+		waitfor "[ -S $s ] || ! kill -0 $VUG_PID" 100
+		[ -S "$s" ] || { sed 's/^/daemon: /' /tmp/daemon.log; return 1; }
+	done
+}
+vug_fail() {	# vug_fail MESSAGE: fail with the daemon's log
+	sed 's/^/daemon: /' /tmp/daemon.log
+	fail "$*"
+}
+vug_stop() {
+	local rc bad
+
+	kill -0 "$VUG_PID" 2>/dev/null || { sed 's/^/daemon: /' /tmp/daemon.log; fail "daemon died"; }
+	kill -TERM "$VUG_PID"
+	wait "$VUG_PID"
+	rc=$?
+	sed 's/^/daemon: /' /tmp/daemon.log
+	[ $rc = 0 ] || fail "daemon exit status $rc after SIGTERM"
+	bad=$(grep -E '^[^ ]+ [^ ]+ [a-z]+: (error|warn): ' /tmp/daemon.log | grep -vF "${1:-@@}")
+	[ -z "$bad" ] || fail "the daemon log has warnings or errors (above)"
+	ok "daemon exit 0 on SIGTERM, log clean"
+}

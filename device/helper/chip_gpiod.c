@@ -1,0 +1,612 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Host GPIO chips through libgpiod v2 (the kernel's v2 character device
+ * uAPI; Linux 7.x kernels no longer have v1).
+ *
+ * Lines: a host line is only requested ("held") while the guest uses it,
+ * with one line request per line, so the lines the guest leaves alone stay
+ * free for other consumers of the chip:
+ *  - SET_DIRECTION(IN/OUT) and SET_IRQ_TYPE(type) take hold of the line or
+ *    reconfigure its request (gpiod_line_request_reconfigure_lines);
+ *    SET_DIRECTION(NONE) releases it: the kernel line goes back to whatever
+ *    the chip does with free lines, our remembered output value is forgotten.
+ *  - GET_VALUE on a line not held takes hold of it with its direction as
+ *    it is (the v2 uAPI reads only requested lines); the guest's gpiolib
+ *    ends every use of a line with SET_DIRECTION(NONE), which releases it.
+ *  - SET_VALUE is remembered and driven while we hold the line as an
+ *    output; on a line not held that the kernel reports as an output (as
+ *    GET_DIRECTION told the guest) it takes hold of the line as an output.
+ *  - GET_DIRECTION answers our direction for a held line, else the kernel's
+ *    (line info; no request).
+ *  - DEVICE_INFO levels (peek_value) come only from held lines, so a guest
+ *    connecting never takes hold of lines.
+ *
+ * Levels are physical: every request sets active-low off explicitly, so
+ * GPIOD_LINE_VALUE_ACTIVE is a high line and _INACTIVE a low one, both
+ * ways. (libgpiod's enum puts INACTIVE = 0 and ACTIVE = 1 after ERROR = -1;
+ * a peer that converted the enum by position answered inverted levels. We
+ * convert with a switch.) The guest applies its own active-low on top.
+ *
+ * Edges: when the guest sets any irq type the line is held as an input with
+ * edge detection BOTH (level types are emulated by the worker from the
+ * edges, and edge types are filtered there too), events stamped with
+ * CLOCK_MONOTONIC. Each edge is reported with the level after it: 1 after
+ * a rising edge, 0 after a falling one. The request fds sit in one epoll fd
+ * of ours, which is the event_fd the core polls, so one libevent event
+ * serves however many lines are held. Turning edges off drains what the
+ * kernel had queued, so a stale edge never shows up after a new trigger.
+ *
+ * Jail: the chip is opened (path checks under /sys, open) before the helper
+ * jails itself; label lookups read /dev then too. After that libgpiod 2.1.3
+ * only uses the open fds: gpiod_chip_request_lines() does ioctl
+ * GPIO_GET_CHIPINFO_IOCTL (for the request's chip name) and
+ * GPIO_V2_GET_LINE_IOCTL on the chip fd, gpiod_chip_get_line_info()
+ * GPIO_V2_GET_LINEINFO_IOCTL; on a request fd reconfigure_lines does
+ * GPIO_V2_LINE_SET_CONFIG_IOCTL, get_value GPIO_V2_LINE_GET_VALUES_IOCTL,
+ * set_value GPIO_V2_LINE_SET_VALUES_IOCTL, read_edge_events read(), and
+ * release close(). (Checked in the 2.1.3 binary: lstat/stat/realpath/open
+ * are reached only from gpiod_chip_open() and gpiod_is_gpiochip_device().)
+ * We add fcntl(F_GETFL/F_SETFL) for O_NONBLOCK on request fds and
+ * epoll_ctl/epoll_wait. policy/<arch>/helper.policy allows exactly these.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gpiod.h>
+
+#include "helper/chip_gpiod.h"
+#include "helper/devlist.h"
+#include "log.h"
+#include "virtio_gpio.h"
+
+#define GPIOD_CONSUMER		"vhost-user-gpio"
+#define GPIOD_EVENTS_MAX	16	/* edge events read at once from one line */
+#define GPIOD_READY_MAX		16	/* ready request fds taken per handle_events */
+
+struct gpiod_hline {
+	struct gpiod_line_request *req;	/* NULL: not held */
+	uint8_t dir;			/* while held: VIRTIO_GPIO_DIRECTION_OUT / _IN */
+	uint8_t out;			/* remembered output value */
+	bool edges;			/* held as an input with edge detection */
+	bool busy_logged;		/* "in use by" said once until a request works */
+	bool broken;			/* its fd failed; no longer watched */
+	unsigned long seqno;		/* last line_seqno seen */
+	char *name;			/* the kernel's name, NULL for none or hidden */
+};
+
+struct chip_gpiod {
+	struct chip chip;		/* first: struct chip * converts back */
+	unsigned int index;		/* device index, for logs */
+	struct gpiod_chip *gc;
+	int epfd;
+	struct gpiod_line_settings *settings;
+	struct gpiod_line_config *lcfg;
+	struct gpiod_request_config *rcfg;
+	struct gpiod_edge_event_buffer *evbuf;
+	struct gpiod_hline *lines;	/* [chip.ngpio] */
+};
+
+static const struct chip_ops chip_gpiod_ops;
+
+static struct chip_gpiod *to_gpiod(struct chip *chip)
+{
+	return (struct chip_gpiod *)((char *)chip - offsetof(struct chip_gpiod, chip));
+}
+
+static enum gpiod_line_value level_to_gpiod(uint8_t level)
+{
+	return level ? GPIOD_LINE_VALUE_ACTIVE : GPIOD_LINE_VALUE_INACTIVE;
+}
+
+/* Returns 0 with *level set, or -errno. */
+static int level_from_gpiod(enum gpiod_line_value v, uint8_t *level)
+{
+	switch (v) {
+	case GPIOD_LINE_VALUE_ACTIVE:
+		*level = 1;	/* active-low is off: active is high */
+		return 0;
+	case GPIOD_LINE_VALUE_INACTIVE:
+		*level = 0;
+		return 0;
+	default:
+		return errno ? -errno : -EIO;
+	}
+}
+
+/* The kernel's direction of @line; -errno if line info fails. */
+static int kernel_direction(struct chip_gpiod *g, unsigned int line, uint8_t *dir)
+{
+	struct gpiod_line_info *info = gpiod_chip_get_line_info(g->gc, line);
+
+	if (!info)
+		return errno ? -errno : -EIO;
+	*dir = gpiod_line_info_get_direction(info) == GPIOD_LINE_DIRECTION_OUTPUT
+		       ? VIRTIO_GPIO_DIRECTION_OUT : VIRTIO_GPIO_DIRECTION_IN;
+	gpiod_line_info_free(info);
+	return 0;
+}
+
+/* A failed request: say once who holds the line, if anyone. */
+static void log_request_failure(struct chip_gpiod *g, unsigned int line, int err)
+{
+	struct gpiod_hline *l = &g->lines[line];
+	struct gpiod_line_info *info;
+
+	if (l->busy_logged)
+		return;
+	l->busy_logged = true;
+	info = gpiod_chip_get_line_info(g->gc, line);
+	if (err == EBUSY && info && gpiod_line_info_is_used(info)) {
+		const char *who = gpiod_line_info_get_consumer(info);
+
+		log_warn("device %u: host line %u is in use by \"%s\": the guest's requests "
+			 "on it fail until it is released", g->index, line, who ? who : "?");
+	} else {
+		log_warn("device %u: requesting host line %u failed: %s", g->index, line,
+			 strerror(err));
+	}
+	gpiod_line_info_free(info);
+}
+
+/* Drop queued edge events of a held line (its fd is non-blocking). */
+static void drain_events(struct chip_gpiod *g, struct gpiod_hline *l)
+{
+	for (int i = 0; i < 64; i++)
+		if (gpiod_line_request_read_edge_events(l->req, g->evbuf, GPIOD_EVENTS_MAX) <= 0)
+			return;
+}
+
+/*
+ * Hold @line with @dir (OUT, IN, or NONE for "as it is") and @edges, as a
+ * new request or by reconfiguring the one we have.
+ */
+static int line_apply(struct chip_gpiod *g, unsigned int line, uint8_t dir, bool edges)
+{
+	struct gpiod_hline *l = &g->lines[line];
+	enum gpiod_line_direction d = dir == VIRTIO_GPIO_DIRECTION_OUT ? GPIOD_LINE_DIRECTION_OUTPUT
+				    : dir == VIRTIO_GPIO_DIRECTION_IN ? GPIOD_LINE_DIRECTION_INPUT
+				    : GPIOD_LINE_DIRECTION_AS_IS;
+	struct gpiod_line_settings *s = g->settings;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = line };
+	int fd, fl, ret;
+
+	gpiod_line_settings_reset(s);
+	gpiod_line_config_reset(g->lcfg);
+	if (gpiod_line_settings_set_direction(s, d) < 0 ||
+	    gpiod_line_settings_set_edge_detection(s, edges ? GPIOD_LINE_EDGE_BOTH
+							    : GPIOD_LINE_EDGE_NONE) < 0 ||
+	    gpiod_line_settings_set_event_clock(s, GPIOD_LINE_CLOCK_MONOTONIC) < 0 ||
+	    gpiod_line_settings_set_output_value(s, level_to_gpiod(l->out)) < 0)
+		return -EINVAL;
+	/* Physical levels: never let a firmware or former consumer's flag invert them. */
+	gpiod_line_settings_set_active_low(s, false);
+	if (gpiod_line_config_add_line_settings(g->lcfg, &line, 1, s) < 0)
+		return -errno;
+
+	if (l->req) {
+		if (gpiod_line_request_reconfigure_lines(l->req, g->lcfg) < 0)
+			return -errno;
+		if (l->edges && !edges)
+			drain_events(g, l);
+		l->edges = edges;
+		if (dir != VIRTIO_GPIO_DIRECTION_NONE)
+			l->dir = dir;
+		return 0;
+	}
+
+	l->req = gpiod_chip_request_lines(g->gc, g->rcfg, g->lcfg);
+	if (!l->req) {
+		ret = -errno;
+		log_request_failure(g, line, -ret);
+		return ret;
+	}
+	l->busy_logged = false;
+	l->broken = false;
+	l->seqno = 0;
+	fd = gpiod_line_request_get_fd(l->req);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		ret = -errno;
+		gpiod_line_request_release(l->req);
+		l->req = NULL;
+		return ret;
+	}
+	l->edges = edges;
+	if (dir != VIRTIO_GPIO_DIRECTION_NONE) {
+		l->dir = dir;
+		return 0;
+	}
+	/* Held as it is: learn which way that is. */
+	ret = kernel_direction(g, line, &l->dir);
+	if (ret < 0)
+		l->dir = VIRTIO_GPIO_DIRECTION_IN;
+	return 0;
+}
+
+static void line_release(struct chip_gpiod *g, unsigned int line)
+{
+	struct gpiod_hline *l = &g->lines[line];
+
+	if (l->req) {
+		if (!l->broken)
+			epoll_ctl(g->epfd, EPOLL_CTL_DEL, gpiod_line_request_get_fd(l->req), NULL);
+		gpiod_line_request_release(l->req);
+		l->req = NULL;
+	}
+	l->out = 0;
+	l->edges = false;
+	l->broken = false;
+}
+
+static int gpiod_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+
+	if (g->lines[line].req) {
+		*dir = g->lines[line].dir;
+		return 0;
+	}
+	return kernel_direction(g, line, dir);
+}
+
+static int gpiod_set_direction(struct chip *chip, unsigned int line, uint8_t dir)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+
+	switch (dir) {
+	case VIRTIO_GPIO_DIRECTION_NONE:
+		line_release(g, line);
+		return 0;
+	case VIRTIO_GPIO_DIRECTION_OUT:
+		/* The core allows OUT only with the irq off. */
+		return line_apply(g, line, dir, false);
+	case VIRTIO_GPIO_DIRECTION_IN:
+		return line_apply(g, line, dir, g->lines[line].edges);
+	default:
+		return -EINVAL;
+	}
+}
+
+static int gpiod_get_value(struct chip *chip, unsigned int line, uint8_t *value)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+	struct gpiod_hline *l = &g->lines[line];
+	int ret;
+
+	if (!l->req) {
+		ret = line_apply(g, line, VIRTIO_GPIO_DIRECTION_NONE, false);
+		if (ret < 0)
+			return ret;
+	}
+	errno = 0;
+	return level_from_gpiod(gpiod_line_request_get_value(l->req, line), value);
+}
+
+static int gpiod_peek_value(struct chip *chip, unsigned int line, uint8_t *value)
+{
+	if (!to_gpiod(chip)->lines[line].req)
+		return -ENODATA;
+	return gpiod_get_value(chip, line, value);
+}
+
+static int gpiod_set_value(struct chip *chip, unsigned int line, uint8_t value)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+	struct gpiod_hline *l = &g->lines[line];
+	uint8_t dir = VIRTIO_GPIO_DIRECTION_IN;
+	int ret;
+
+	l->out = value ? 1 : 0;
+	if (l->req) {
+		if (l->dir != VIRTIO_GPIO_DIRECTION_OUT)
+			return 0;
+		if (gpiod_line_request_set_value(l->req, line, level_to_gpiod(l->out)) < 0)
+			return -errno;
+		return 0;
+	}
+	ret = kernel_direction(g, line, &dir);
+	if (ret < 0)
+		return ret;
+	return dir == VIRTIO_GPIO_DIRECTION_OUT ? line_apply(g, line, dir, false) : 0;
+}
+
+static int gpiod_set_irq_type(struct chip *chip, unsigned int line, uint8_t type)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+	struct gpiod_hline *l = &g->lines[line];
+	bool edges = type != VIRTIO_GPIO_IRQ_TYPE_NONE;
+
+	if (edges == l->edges && (l->req || !edges))
+		return 0;
+	/* The core calls this with a type only on lines that are not outputs. */
+	return line_apply(g, line, edges ? VIRTIO_GPIO_DIRECTION_IN : l->dir, edges);
+}
+
+static const char *gpiod_line_name(struct chip *chip, unsigned int line)
+{
+	return to_gpiod(chip)->lines[line].name;
+}
+
+static int gpiod_event_fd(struct chip *chip)
+{
+	return to_gpiod(chip)->epfd;
+}
+
+/* Report what one held line's request has queued. */
+static int read_line_events(struct chip_gpiod *g, unsigned int line)
+{
+	struct gpiod_hline *l = &g->lines[line];
+	int n;
+
+	if (!l->req || l->broken)
+		return 0;
+	n = gpiod_line_request_read_edge_events(l->req, g->evbuf, GPIOD_EVENTS_MAX);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		/* E.g. the chip went away: stop watching, or the loop would spin. */
+		n = -errno;
+		epoll_ctl(g->epfd, EPOLL_CTL_DEL, gpiod_line_request_get_fd(l->req), NULL);
+		l->broken = true;
+		log_err("device %u: host line %u: reading edge events failed: %s; its edges "
+			"are no longer reported", g->index, line, strerror(-n));
+		return n;
+	}
+	for (int i = 0; i < n; i++) {
+		struct gpiod_edge_event *e = gpiod_edge_event_buffer_get_event(g->evbuf,
+									      (unsigned long)i);
+		unsigned long seq = gpiod_edge_event_get_line_seqno(e);
+		bool rising = gpiod_edge_event_get_event_type(e) == GPIOD_EDGE_EVENT_RISING_EDGE;
+
+		if (gpiod_edge_event_get_line_offset(e) != line)
+			continue;
+		if (l->seqno && seq > l->seqno + 1)
+			log_warn("device %u: host line %u: %lu edge events lost (kernel queue "
+				 "overflow)", g->index, line, seq - l->seqno - 1);
+		l->seqno = seq;
+		if (!l->edges)
+			continue;
+		chip_report_edge(&g->chip, line, rising ? IPC_EDGE_RISING : IPC_EDGE_FALLING,
+				 rising ? 1 : 0, gpiod_edge_event_get_timestamp_ns(e));
+	}
+	return 0;
+}
+
+static int gpiod_handle_events(struct chip *chip)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+	struct epoll_event ev[GPIOD_READY_MAX];
+	int n, ret = 0;
+
+	n = epoll_wait(g->epfd, ev, GPIOD_READY_MAX, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		unsigned int line = ev[i].data.u32;
+
+		if (line < g->chip.ngpio) {
+			int r = read_line_events(g, line);
+
+			if (r < 0)
+				ret = r;
+		}
+	}
+	return ret;
+}
+
+static void gpiod_close(struct chip *chip)
+{
+	struct chip_gpiod *g = to_gpiod(chip);
+
+	for (unsigned int i = 0; g->lines && i < g->chip.ngpio; i++) {
+		line_release(g, i);
+		free(g->lines[i].name);
+	}
+	free(g->lines);
+	if (g->epfd >= 0)
+		close(g->epfd);
+	gpiod_edge_event_buffer_free(g->evbuf);
+	gpiod_request_config_free(g->rcfg);
+	gpiod_line_config_free(g->lcfg);
+	gpiod_line_settings_free(g->settings);
+	gpiod_chip_close(g->gc);
+	free(g);
+}
+
+static const struct chip_ops chip_gpiod_ops = {
+	.kind = "gpiod",
+	.get_direction = gpiod_get_direction,
+	.set_direction = gpiod_set_direction,
+	.get_value = gpiod_get_value,
+	.peek_value = gpiod_peek_value,
+	.set_value = gpiod_set_value,
+	.set_irq_type = gpiod_set_irq_type,
+	.line_name = gpiod_line_name,
+	.event_fd = gpiod_event_fd,
+	.handle_events = gpiod_handle_events,
+	.close = gpiod_close,
+};
+
+/* label=NAME: the one chip under /dev whose label is NAME. */
+static int find_label(const char *label, unsigned int index, char *path, size_t len,
+		      const char **why)
+{
+	char p[DEVLIST_PATH_MAX + 8], seen[512] = "";
+	unsigned int matches = 0;
+	struct dirent *de;
+	size_t off = 0;
+	DIR *d;
+
+	d = opendir("/dev");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		struct gpiod_chip_info *info;
+		struct gpiod_chip *c;
+
+		if (strncmp(de->d_name, "gpiochip", 8) != 0)
+			continue;
+		snprintf(p, sizeof(p), "/dev/%s", de->d_name);
+		if (!gpiod_is_gpiochip_device(p))
+			continue;
+		c = gpiod_chip_open(p);
+		info = c ? gpiod_chip_get_info(c) : NULL;
+		if (info) {
+			const char *l = gpiod_chip_info_get_label(info);
+			int n = snprintf(seen + off, sizeof(seen) - off, "%s%s \"%s\"",
+					 off ? ", " : "", de->d_name, l);
+
+			if (n > 0 && off + (size_t)n < sizeof(seen))
+				off += (size_t)n;
+			if (strcmp(l, label) == 0 && matches++ == 0)
+				snprintf(path, len, "%s", p);
+		}
+		gpiod_chip_info_free(info);
+		gpiod_chip_close(c);
+	}
+	closedir(d);
+	if (matches == 1)
+		return 0;
+	log_err("device %u: GPIO chips here: %s", index, off ? seen : "none");
+	*why = matches ? "more than one GPIO chip has this label" : "no GPIO chip has this label";
+	return -EINVAL;
+}
+
+static int open_chip(struct chip_gpiod *g, const struct devlist_entry *e, const char **why)
+{
+	char path[DEVLIST_PATH_MAX + 8];
+	struct stat st;
+	int ret;
+
+	if (e->kind == DEVLIST_HOST) {
+		snprintf(path, sizeof(path), "/dev/gpiochip%u", e->num);
+	} else if (e->kind == DEVLIST_PATH) {
+		snprintf(path, sizeof(path), "%s", e->spec);
+	} else {
+		ret = find_label(e->spec, g->index, path, sizeof(path), why);
+		if (ret < 0)
+			return ret;
+	}
+	g->gc = gpiod_chip_open(path);
+	if (!g->gc) {
+		switch (errno) {
+		case ENOENT:
+			*why = "no such file";
+			return -EINVAL;
+		case ENOTTY:
+			*why = "not a character device";
+			return -EINVAL;
+		case ENODEV:
+			*why = "not a GPIO chip";
+			return -EINVAL;
+		default:
+			return errno ? -errno : -EIO;
+		}
+	}
+	if (fstat(gpiod_chip_get_fd(g->gc), &st) < 0)
+		return -errno;
+	g->chip.host_id = (uint64_t)st.st_rdev + 1;
+	return 0;
+}
+
+/* Names and "in use" notes of the lines the guest will see. */
+static int read_lines(struct chip_gpiod *g, const struct devlist_entry *e)
+{
+	unsigned int visible = devlist_visible(e, g->chip.ngpio);
+
+	for (unsigned int i = 0; i < visible; i++) {
+		unsigned int line = e->pol.nlines ? e->pol.line[i] : i;
+		struct gpiod_line_info *info;
+		const char *name;
+
+		if (line >= g->chip.ngpio)
+			continue;	/* the core refuses the entry with a message */
+		info = gpiod_chip_get_line_info(g->gc, line);
+		if (!info)
+			return -errno;
+		name = gpiod_line_info_get_name(info);
+		if (name && *name) {
+			g->lines[line].name = strdup(name);
+			if (!g->lines[line].name) {
+				gpiod_line_info_free(info);
+				return -ENOMEM;
+			}
+		}
+		if (gpiod_line_info_is_used(info)) {
+			const char *who = gpiod_line_info_get_consumer(info);
+
+			log_warn("device %u: host line %u (guest line %u) is in use by \"%s\": "
+				 "the guest's requests on it fail until it is released", g->index,
+				 line, i, who ? who : "?");
+			g->lines[line].busy_logged = true;
+		}
+		gpiod_line_info_free(info);
+	}
+	return 0;
+}
+
+struct chip *chip_gpiod_open(const struct devlist_entry *entry, unsigned int index,
+			     const char **why)
+{
+	struct gpiod_chip_info *info;
+	struct chip_gpiod *g;
+	size_t n;
+	int ret;
+
+	*why = NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->chip.ops = &chip_gpiod_ops;
+	g->index = index;
+	g->epfd = -1;
+	ret = open_chip(g, entry, why);
+	if (ret < 0)
+		goto fail;
+	info = gpiod_chip_get_info(g->gc);
+	if (!info) {
+		ret = -errno;
+		goto fail;
+	}
+	n = gpiod_chip_info_get_num_lines(info);
+	log_info("device %u: %s is %s \"%s\" with %zu lines", index,
+		 gpiod_chip_get_path(g->gc), gpiod_chip_info_get_name(info),
+		 gpiod_chip_info_get_label(info), n);
+	gpiod_chip_info_free(info);
+	if (n < 1 || n > DEVLIST_HOST_LINES) {
+		*why = "the chip reports an impossible number of lines";
+		ret = -ERANGE;
+		goto fail;
+	}
+	g->chip.ngpio = (unsigned int)n;
+	g->chip.max_runtime_fds = devlist_visible(entry, g->chip.ngpio);
+	g->lines = calloc(n, sizeof(*g->lines));
+	g->settings = gpiod_line_settings_new();
+	g->lcfg = gpiod_line_config_new();
+	g->rcfg = gpiod_request_config_new();
+	g->evbuf = gpiod_edge_event_buffer_new(GPIOD_EVENTS_MAX);
+	g->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!g->lines || !g->settings || !g->lcfg || !g->rcfg || !g->evbuf || g->epfd < 0) {
+		ret = g->epfd < 0 ? -errno : -ENOMEM;
+		goto fail;
+	}
+	gpiod_request_config_set_consumer(g->rcfg, GPIOD_CONSUMER);
+	ret = read_lines(g, entry);
+	if (ret < 0)
+		goto fail;
+	return &g->chip;
+fail:
+	gpiod_close(&g->chip);
+	errno = -ret;
+	return NULL;
+}

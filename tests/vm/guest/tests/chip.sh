@@ -1,0 +1,26 @@
+# The real chip: the project's daemon runs in this guest (host-built binaries, jail on) and serves
+# a gpio-sim chip through its libgpiod backend (device-list entry N = /dev/gpiochipN).
+# vgpio-probe, built from tests/frontend, plays QEMU 9 and the guest driver against it and checks
+# every request on the chip's sysfs (see tests/vm/guest-prog/vgpio-probe.c).
+. /tests/lib.sh
+NAMES=vchip-L0,vchip-L1,vchip-L2,vchip-L3,vchip-L4,vchip-L5,vchip-L6,	# line 7 unnamed
+sim_chip vchip 8 "$NAMES"
+run gpioinfo -c "$SIMCHIP"
+
+vug_start "$SIMNUM" ||
+	fail "the daemon refuses /dev/$SIMCHIP (log above): libgpiod backend missing or broken"
+# the jail: the helper, which holds the chip, lives in mount and pid namespaces of its own
+for c in $(children "$VUG_PID"); do
+	[ "$(readlink /proc/$c/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] ||
+		fail "daemon child $c ($(cat /proc/$c/comm)) is not jailed"
+	ok "daemon child $c ($(cat /proc/$c/comm)) jailed: $(readlink /proc/$c/ns/mnt)"
+done
+# -b: line 5 taken by another program for a while; the daemon must say who holds it
+"$VUG/vgpio-probe" -n "$NAMES" -b 5 -c "/dev/$SIMCHIP" /tmp/vgpio.sock "$SIMDIR" ||
+	vug_fail "vgpio-probe (above)"
+BUSY='host line 5 is in use by "vgpio-probe-busy"'
+grep -qF "$BUSY" /tmp/daemon.log || vug_fail "no warning '$BUSY' in the daemon log"
+ok "the daemon names the holder of a busy line"
+run gpioinfo -c "$SIMCHIP"
+vug_stop "$BUSY"
+dmesg_check chip
