@@ -386,8 +386,15 @@ exited:
 	if (b->ctl_fd >= 0)
 		helper_reap(b, &status);
 	broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
-	log_err("helper %d %s before it was ready (check --device-list '%s')", (int)pid, desc,
-		b->opts->device_list);
+	/*
+	 * Exit status 2: the helper refused the configuration and already said
+	 * why in one line; a second error line would only bury it.
+	 */
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		log_info("helper %d %s before it was ready", (int)pid, desc);
+	else
+		log_err("helper %d %s before it was ready (check --device-list '%s')", (int)pid,
+			desc, b->opts->device_list);
 	return -ECHILD;
 }
 
