@@ -248,7 +248,7 @@ static void line_release(struct chip_gpiod *g, unsigned int line)
 	l->broken = false;
 }
 
-static int gpiod_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
+static int chip_gpiod_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 
@@ -259,7 +259,7 @@ static int gpiod_get_direction(struct chip *chip, unsigned int line, uint8_t *di
 	return kernel_direction(g, line, dir);
 }
 
-static int gpiod_set_direction(struct chip *chip, unsigned int line, uint8_t dir)
+static int chip_gpiod_set_direction(struct chip *chip, unsigned int line, uint8_t dir)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 
@@ -277,7 +277,7 @@ static int gpiod_set_direction(struct chip *chip, unsigned int line, uint8_t dir
 	}
 }
 
-static int gpiod_get_value(struct chip *chip, unsigned int line, uint8_t *value)
+static int chip_gpiod_get_value(struct chip *chip, unsigned int line, uint8_t *value)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 	struct gpiod_hline *l = &g->lines[line];
@@ -292,14 +292,14 @@ static int gpiod_get_value(struct chip *chip, unsigned int line, uint8_t *value)
 	return level_from_gpiod(gpiod_line_request_get_value(l->req, line), value);
 }
 
-static int gpiod_peek_value(struct chip *chip, unsigned int line, uint8_t *value)
+static int chip_gpiod_peek_value(struct chip *chip, unsigned int line, uint8_t *value)
 {
 	if (!to_gpiod(chip)->lines[line].req)
 		return -ENODATA;
-	return gpiod_get_value(chip, line, value);
+	return chip_gpiod_get_value(chip, line, value);
 }
 
-static int gpiod_set_value(struct chip *chip, unsigned int line, uint8_t value)
+static int chip_gpiod_set_value(struct chip *chip, unsigned int line, uint8_t value)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 	struct gpiod_hline *l = &g->lines[line];
@@ -320,7 +320,7 @@ static int gpiod_set_value(struct chip *chip, unsigned int line, uint8_t value)
 	return dir == VIRTIO_GPIO_DIRECTION_OUT ? line_apply(g, line, dir, false) : 0;
 }
 
-static int gpiod_set_irq_type(struct chip *chip, unsigned int line, uint8_t type)
+static int chip_gpiod_set_irq_type(struct chip *chip, unsigned int line, uint8_t type)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 	struct gpiod_hline *l = &g->lines[line];
@@ -332,12 +332,12 @@ static int gpiod_set_irq_type(struct chip *chip, unsigned int line, uint8_t type
 	return line_apply(g, line, edges ? VIRTIO_GPIO_DIRECTION_IN : l->dir, edges);
 }
 
-static const char *gpiod_line_name(struct chip *chip, unsigned int line)
+static const char *chip_gpiod_line_name(struct chip *chip, unsigned int line)
 {
 	return to_gpiod(chip)->lines[line].name;
 }
 
-static int gpiod_event_fd(struct chip *chip)
+static int chip_gpiod_event_fd(struct chip *chip)
 {
 	return to_gpiod(chip)->epfd;
 }
@@ -382,7 +382,7 @@ static int read_line_events(struct chip_gpiod *g, unsigned int line)
 	return 0;
 }
 
-static int gpiod_handle_events(struct chip *chip)
+static int chip_gpiod_handle_events(struct chip *chip)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 	struct epoll_event ev[GPIOD_READY_MAX];
@@ -404,7 +404,7 @@ static int gpiod_handle_events(struct chip *chip)
 	return ret;
 }
 
-static void gpiod_close(struct chip *chip)
+static void chip_gpiod_close(struct chip *chip)
 {
 	struct chip_gpiod *g = to_gpiod(chip);
 
@@ -425,16 +425,16 @@ static void gpiod_close(struct chip *chip)
 
 static const struct chip_ops chip_gpiod_ops = {
 	.kind = "gpiod",
-	.get_direction = gpiod_get_direction,
-	.set_direction = gpiod_set_direction,
-	.get_value = gpiod_get_value,
-	.peek_value = gpiod_peek_value,
-	.set_value = gpiod_set_value,
-	.set_irq_type = gpiod_set_irq_type,
-	.line_name = gpiod_line_name,
-	.event_fd = gpiod_event_fd,
-	.handle_events = gpiod_handle_events,
-	.close = gpiod_close,
+	.get_direction = chip_gpiod_get_direction,
+	.set_direction = chip_gpiod_set_direction,
+	.get_value = chip_gpiod_get_value,
+	.peek_value = chip_gpiod_peek_value,
+	.set_value = chip_gpiod_set_value,
+	.set_irq_type = chip_gpiod_set_irq_type,
+	.line_name = chip_gpiod_line_name,
+	.event_fd = chip_gpiod_event_fd,
+	.handle_events = chip_gpiod_handle_events,
+	.close = chip_gpiod_close,
 };
 
 /* label=NAME: the one chip under /dev whose label is NAME. */
@@ -606,7 +606,7 @@ struct chip *chip_gpiod_open(const struct devlist_entry *entry, unsigned int ind
 		goto fail;
 	return &g->chip;
 fail:
-	gpiod_close(&g->chip);
+	chip_gpiod_close(&g->chip);
 	errno = -ret;
 	return NULL;
 }
