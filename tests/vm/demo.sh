@@ -16,7 +16,7 @@ LOGDIR=${VUG_VM_LOGS:-$TOP/build/vm-logs}
 mkdir -p "$LOGDIR"
 t0=$SECONDS
 log "set-up: cache $C (a first run downloads and builds for about a minute)"
-"$HERE/prepare.sh" > "$LOGDIR/prepare.log" 2>&1 && "$HERE/mkinitrd.sh" >> "$LOGDIR/prepare.log" 2>&1 ||
+{ "$HERE/prepare.sh" && "$HERE/mkinitrd.sh"; } > "$LOGDIR/prepare.log" 2>&1 ||
 	{ tail -n 20 "$LOGDIR/prepare.log"; die "set-up failed, see $LOGDIR/prepare.log"; }
 log "set-up done in $((SECONDS - t0)) s ($LOGDIR/prepare.log)"
 export AGENT_SHOW=1

@@ -32,7 +32,7 @@ if [ -n "$BUILD" ]; then
 		[ -x "$BUILD/$b" ] || die "no $BUILD/$b: build the project first"
 		strip --strip-debug -o "$V/build/$b" "$BUILD/$b"
 	done
-	[ -x "$BUILD/vm/vgpio-probe" ] || die "no $BUILD/vm/vgpio-probe (tests/vm/build-probe.sh)"
+	[ -x "$BUILD/vm/vgpio-probe" ] || die "no $BUILD/vm/vgpio-probe (run-all.sh builds it)"
 	cp "$BUILD/vm/vgpio-probe" "$V/"
 	cp -r "$(dirname "$BUILD")/policy" "$V/"
 	! ldd "$BUILD"/vhost-user-gpio "$BUILD"/vhost-user-gpio-helper | grep 'not found' ||

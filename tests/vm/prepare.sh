@@ -182,7 +182,8 @@ log "QEMU: $("${QEMU_CMD[@]}" --version | head -1)"
 # Beside the unpacked QEMU 10, which keeps its own modules and firmware (see common.sh).
 if [ $WANT_QEMU72 = 1 ]; then
 	need_pkgs qemu-system-x86
-	v=$(qemu-system-x86_64 --version | head -1)
+	v=$(qemu-system-x86_64 --version)
+	v=${v%%$'\n'*}
 	[[ $v =~ version\ [78]\. ]] ||
 		die "the system QEMU is '$v'; the 7.2 scenario needs 7.x or 8.x (Debian bookworm)"
 	log "QEMU (system): $v"

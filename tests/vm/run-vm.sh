@@ -1,6 +1,6 @@
 #!/bin/bash
-# Boot the test guest under QEMU 10 (TCG) with a vhost-user-gpio-pci device served by the
-# project's daemon, run guest tests, and report each one.
+# Boot the test guest under QEMU 10 or 7.2 (TCG) with a vhost-user-gpio-pci device served by
+# the project's daemon (or with no device, VM_BACKEND=none), run guest tests, report each one.
 #   usage: run-vm.sh TEST[,TEST...]   guest/tests/TEST.sh; run prepare.sh and mkinitrd.sh first
 #          run-vm.sh shell            an interactive guest shell on this terminal
 #   env:   VUG_DAEMON     daemon binary (default: build/vhost-user-gpio of this tree)
@@ -35,7 +35,8 @@ INITRD=${VM_INITRD:-$INITRD}
 case ${VM_QEMU:-10} in
 10) [ -x "$QEMU/usr/bin/qemu-system-x86_64" ] || die "run tests/vm/prepare.sh first" ;;
 7.2) QEMU_CMD=(qemu-system-x86_64)
-     "${QEMU_CMD[@]}" --version 2>/dev/null | head -1 | grep -qE 'version [78]\.' ||
+     v=$("${QEMU_CMD[@]}" --version 2>/dev/null || true)
+     [[ $v =~ version\ [78]\. ]] ||
 	die "VM_QEMU=7.2 needs the system QEMU 7.x/8.x: run tests/vm/prepare.sh --qemu72" ;;
 *) die "VM_QEMU=$VM_QEMU: 10 or 7.2" ;;
 esac
@@ -120,8 +121,10 @@ echo "HOST: ${CMD[*]}" > "$LOGS/console.log"
 log "QEMU ${VM_QEMU:-10}: tests $TESTS; console log: $LOGS/console.log"
 # QEMU >= 9 cannot reconnect: once the daemon is gone, the guest only waits for timeouts.
 if [ "$BACKEND" = host ]; then
-	while alive "$DPID"; do sleep 0.5; done && [ -s "$W/qemu.pid" ] &&
-		{ log "the daemon exited during the run: stopping QEMU"; kill "$(cat "$W/qemu.pid")"; } &
+	while alive "$DPID"; do sleep 0.5; done && [ -s "$W/qemu.pid" ] && {
+		log "the daemon exited during the run: stopping QEMU"
+		kill "$(cat "$W/qemu.pid")"
+	} &
 	WPID=$!
 fi
 us() { local t=${EPOCHREALTIME/./}; echo $((10#$t)); }

@@ -190,7 +190,7 @@ vug_fail() {	# vug_fail MESSAGE: fail with the daemon's log
 vug_stop() {
 	local rc bad
 
-	kill -0 "$VUG_PID" 2>/dev/null || { sed 's/^/daemon: /' /tmp/daemon.log; fail "daemon died"; }
+	kill -0 "$VUG_PID" 2>/dev/null || vug_fail "the daemon died"
 	kill -TERM "$VUG_PID"
 	wait "$VUG_PID"
 	rc=$?
