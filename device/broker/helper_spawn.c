@@ -393,8 +393,7 @@ exited:
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
 		log_info("helper %d %s before it was ready", (int)pid, desc);
 	else
-		log_err("helper %d %s before it was ready (check --device-list '%s')", (int)pid,
-			desc, b->opts->device_list);
+		log_err("helper %d %s before it was ready", (int)pid, desc);
 	return -ECHILD;
 }
 
