@@ -292,6 +292,9 @@ char tfe_proc_state(pid_t pid);
 int tfe_proc_exe_name(pid_t pid, char *buf, size_t size);
 /* Daemon logs: how often @needle occurs in @path; wait until it does @count times. */
 int tfe_file_count(const char *path, const char *needle);
+/* Run @bin with @args and @env added; stdout+stderr into @out; exit status (128+sig). */
+int tfe_run(const char *bin, const char *const *args, const char *const *env, char *out,
+	    size_t size);
 int tfe_file_wait(const char *path, const char *needle, int count, int timeout_ms);
 
 #endif /* TFE_H */

@@ -545,3 +545,42 @@ int tfe_file_wait(const char *path, const char *needle, int count, int timeout_m
 	}
 	return 0;
 }
+
+/*
+ * Run @bin with @args (NULL-terminated) and @env entries added, stdout and
+ * stderr into @out; returns the exit status, 128 + signal if killed.
+ */
+int tfe_run(const char *bin, const char *const *args, const char *const *env, char *out,
+	    size_t size)
+{
+	int p[2], status = -1;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		const char *argv[24] = { bin };
+		unsigned int i = 1;
+
+		for (; *args && i < 23; args++)
+			argv[i++] = *args;
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (n + 1 < size && (r = read(p[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}

@@ -24,35 +24,10 @@ static const char *arch(void)
 	return pol_arch_name(seccomp_arch_native());
 }
 
-/* Run the broker with @argv[1..], stdout+stderr into @out; returns its exit status. */
+/* The broker with @args, its output in @out (tests/frontend/tfe_daemon.c). */
 static int run(const char *const *args, char *out, size_t size)
 {
-	int p[2], status = -1;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	if (pipe(p) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		const char *argv[16] = { bin };
-		unsigned int i = 1;
-
-		for (; *args && i < 15; args++)
-			argv[i++] = *args;
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while (n + 1 < size && (r = read(p[0], out + n, size - 1 - n)) > 0)
-		n += (size_t)r;
-	out[n] = '\0';
-	close(p[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return tfe_run(bin, args, NULL, out, size);
 }
 
 /* A copy of the shipped policies in a temp dir, @name's file replaced by @text. */
