@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../harness.h"
+#include "cli_argv.h"
 #include "broker/cli.h"
 #include "ipc.h"
 
@@ -17,23 +18,13 @@ static char err[512];
 /* Parse a NULL-terminated list of words (argv[0] is added). */
 static int parse(const char *first, ...)
 {
-	static char words[32][512];
-	static char *argv[33];
-	const char *w;
+	static char *argv[CLI_ARGV_MAX + 1];
 	va_list ap;
-	int argc = 0;
+	int argc;
 
-	snprintf(words[argc], sizeof(words[0]), "vhost-user-gpio");
-	argv[argc] = words[argc];
-	argc++;
 	va_start(ap, first);
-	for (w = first; w; w = va_arg(ap, const char *)) {
-		snprintf(words[argc], sizeof(words[0]), "%s", w);
-		argv[argc] = words[argc];
-		argc++;
-	}
+	argc = cli_argv(argv, first, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	return broker_cli_parse(&o, argc, argv, err, sizeof(err));
 }
 
