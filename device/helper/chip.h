@@ -33,7 +33,13 @@ struct devlist_entry;
 struct chip_ops {
 	const char *kind;	/* "sim" or "gpiod"; shown by the sim control "info" */
 
-	/* *dir = VIRTIO_GPIO_DIRECTION_OUT or _IN; a released line reads as IN. */
+	/*
+	 * *dir = VIRTIO_GPIO_DIRECTION_OUT or _IN. A line the guest released
+	 * (or never used) reads as the chip has it: IN for the simulator, the
+	 * kernel's current direction for a host line, which is OUT when the
+	 * last consumer left it driving. Linux asks this for every line at
+	 * probe and shows the answer in gpioinfo, so it must be the truth.
+	 */
 	int (*get_direction)(struct chip *chip, unsigned int line, uint8_t *dir);
 	/*
 	 * OUT drives the value last given to set_value; IN stops driving;

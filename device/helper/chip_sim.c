@@ -164,7 +164,7 @@ static uint64_t sim_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level)
+int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level, bool lose_edge)
 {
 	struct sim_line *l;
 	uint8_t before;
@@ -174,7 +174,7 @@ int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level)
 	l = &to_sim(chip)->lines[line];
 	before = sim_level(l);
 	l->input = level;
-	if (l->dir == VIRTIO_GPIO_DIRECTION_IN && before != level)
+	if (l->dir == VIRTIO_GPIO_DIRECTION_IN && before != level && !lose_edge)
 		chip_report_edge(chip, line, level ? IPC_EDGE_RISING : IPC_EDGE_FALLING, level,
 				 sim_now_ns());
 	return 0;

@@ -27,9 +27,11 @@ bool chip_is_sim(const struct chip *chip);
 /*
  * Set the external input level of @line (0/1). An input line whose level
  * changes reports the edge synchronously through chip->events before this
- * returns. Returns 0 or -EINVAL (not a sim chip, bad line or level).
+ * returns, unless @lose_edge: then the change goes unreported, as on a real
+ * chip whose event buffer overflowed (level triggers must still see it).
+ * Returns 0 or -EINVAL (not a sim chip, bad line or level).
  */
-int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level);
+int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level, bool lose_edge);
 
 int chip_sim_get_state(const struct chip *chip, unsigned int line,
 		       struct chip_sim_line_state *st);

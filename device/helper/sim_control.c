@@ -5,13 +5,14 @@
  * per command line. Grammar (tokens separated by spaces or tabs, a trailing
  * CR is ignored, numbers are plain decimal):
  *
- *   set DEV LINE LEVEL   ->  ok
+ *   set DEV LINE LEVEL [noevent]  ->  ok
  *   get DEV LINE         ->  ok dir=in|out value=0|1 input=0|1 irq=TYPE[ hidden]
  *   info DEV             ->  ok lines=N kind=sim|gpiod[ visible=M]
  *   anything else        ->  err <reason naming the bad token>
  *
  * DEV is the 0-based index in the device list and must be a simulated chip
- * for set/get; TYPE is none|rising|falling|both|high|low. A line longer than
+ * for set/get; TYPE is none|rising|falling|both|high|low. "noevent" changes
+ * the level without reporting the edge (a chip that lost an event). A line longer than
  * SIM_LINE_MAX bytes gets "err line too long" and is dropped whole.
  *
  * LINE is the chip's line (the host line of a lines= policy), not the
@@ -132,6 +133,7 @@ static void sim_cmd_set(struct sim_control *sc, char **arg, struct evbuffer *out
 	struct helper_dev *dev;
 	unsigned int line, level;
 	char show[SIM_TOKEN_SHOW + 8];
+	bool lose_edge = arg[3] != NULL;
 
 	dev = sim_lookup(sc, arg[0], true, arg[1], &line, out);
 	if (!dev)
@@ -141,7 +143,12 @@ static void sim_cmd_set(struct sim_control *sc, char **arg, struct evbuffer *out
 				    sim_show(arg[2], show, sizeof(show)));
 		return;
 	}
-	chip_sim_set_input(dev->chip, line, (uint8_t)level);
+	if (lose_edge && strcmp(arg[3], "noevent")) {
+		evbuffer_add_printf(out, "err bad flag '%s' (noevent)\n",
+				    sim_show(arg[3], show, sizeof(show)));
+		return;
+	}
+	chip_sim_set_input(dev->chip, line, (uint8_t)level, lose_edge);
 	log_debug("sim control: device %u line %u input %u", dev->index, line, level);
 	evbuffer_add_printf(out, "ok\n");
 }
@@ -180,23 +187,23 @@ static void sim_cmd_info(struct sim_control *sc, char **arg, struct evbuffer *ou
 
 static const struct {
 	const char *name;
-	unsigned int nargs;
+	unsigned int nargs, optargs;
 	const char *usage;
 	void (*run)(struct sim_control *sc, char **arg, struct evbuffer *out);
 } sim_cmds[] = {
-	{ "set", 3, "set DEV LINE LEVEL", sim_cmd_set },
-	{ "get", 2, "get DEV LINE", sim_cmd_get },
-	{ "info", 1, "info DEV", sim_cmd_info },
+	{ "set", 3, 1, "set DEV LINE LEVEL [noevent]", sim_cmd_set },
+	{ "get", 2, 0, "get DEV LINE", sim_cmd_get },
+	{ "info", 1, 0, "info DEV", sim_cmd_info },
 };
 
 /* Trust note: @line is client text (bounded, NUL-terminated, no newline). */
 static void sim_command(struct sim_control *sc, char *line, struct evbuffer *out)
 {
-	char *tok[5], *save = NULL, *t;
+	char *tok[6] = { NULL }, *save = NULL, *t;
 	char show[SIM_TOKEN_SHOW + 8];
 	unsigned int n = 0;
 
-	for (t = strtok_r(line, " \t\r", &save); t && n < 5; t = strtok_r(NULL, " \t\r", &save))
+	for (t = strtok_r(line, " \t\r", &save); t && n < 6; t = strtok_r(NULL, " \t\r", &save))
 		tok[n++] = t;
 	if (n == 0) {
 		evbuffer_add_printf(out, "err empty command\n");
@@ -208,10 +215,10 @@ static void sim_command(struct sim_control *sc, char *line, struct evbuffer *out
 		if (n - 1 < sim_cmds[i].nargs)
 			evbuffer_add_printf(out, "err '%s' needs %u arguments: %s\n", tok[0],
 					    sim_cmds[i].nargs, sim_cmds[i].usage);
-		else if (n - 1 > sim_cmds[i].nargs)
+		else if (n - 1 > sim_cmds[i].nargs + sim_cmds[i].optargs)
 			evbuffer_add_printf(out, "err extra argument '%s': %s\n",
-					    sim_show(tok[sim_cmds[i].nargs + 1], show,
-						     sizeof(show)), sim_cmds[i].usage);
+					    sim_show(tok[sim_cmds[i].nargs + sim_cmds[i].optargs + 1],
+						     show, sizeof(show)), sim_cmds[i].usage);
 		else
 			sim_cmds[i].run(sc, tok + 1, out);
 		return;

@@ -122,7 +122,8 @@ int hc_get_device_info(struct worker *w)
 		return ret;
 	}
 	/* The irq object does not exist yet; keep the message for restore. */
-	w->irq = vgpio_irq_new(w->info.ngpio, &(struct vgpio_irq_sink){ wk_irq_complete, w });
+	w->irq = vgpio_irq_new(w->info.ngpio, &(struct vgpio_irq_sink){
+		.complete = wk_irq_complete, .read_level = wk_irq_read_level, .ctx = w });
 	if (!w->irq)
 		return -ENOMEM;
 	hc_restore_lines(w, &msg);

@@ -29,6 +29,7 @@ struct vgpio_line {
 	bool held;		/* we own an eventq buffer: the line is unmasked */
 	bool latched;		/* a matching edge came while it could not be delivered */
 	bool level;		/* last level the helper reported */
+	bool reading;		/* a read_level() is unanswered: level may be stale */
 };
 
 #define HEAD_WORDS	((UINT16_MAX + 1) / 64)
@@ -131,7 +132,7 @@ static void line_eval(struct vgpio_irq *irq, struct vgpio_line *l)
 	if (type_is_edge(l->type))
 		fire = l->latched;
 	else
-		fire = level_active(l);	/* false for NONE */
+		fire = !l->reading && level_active(l);	/* false for NONE */
 	if (fire)
 		line_complete(irq, l, VIRTIO_GPIO_IRQ_STATUS_VALID);
 }
@@ -230,6 +231,30 @@ void vgpio_irq_buffer(struct vgpio_irq *irq, uint16_t gpio, uint16_t head, uint6
 	l->head = head;
 	l->status_gpa = status_gpa;
 	head_mark(irq, head, true);
+	/*
+	 * A level trigger reports the level now, not the last edge's: the
+	 * helper may not have read an edge yet, or the chip may have dropped
+	 * some. The buffer waits for the read; one read at a time per line.
+	 */
+	if (type_is_level(l->type) && irq->sink.read_level) {
+		if (!l->reading) {
+			l->reading = true;
+			irq->sink.read_level(irq->sink.ctx, gpio);
+		}
+		return;
+	}
+	line_eval(irq, l);
+}
+
+void vgpio_irq_level(struct vgpio_irq *irq, uint16_t gpio, bool ok, uint8_t level)
+{
+	struct vgpio_line *l = line_get(irq, gpio);
+
+	if (!l)
+		return;
+	l->reading = false;
+	if (ok)
+		l->level = level != 0;
 	line_eval(irq, l);
 }
 
@@ -335,4 +360,11 @@ bool vgpio_irq_is_latched(const struct vgpio_irq *irq, uint16_t gpio)
 	const struct vgpio_line *l = line_cget(irq, gpio);
 
 	return l && l->latched;
+}
+
+bool vgpio_irq_is_reading(const struct vgpio_irq *irq, uint16_t gpio)
+{
+	const struct vgpio_line *l = line_cget(irq, gpio);
+
+	return l && l->reading;
 }

@@ -9,7 +9,10 @@
  *  - Edge types latch matching edges from set_type on, held buffer or not;
  *    latched edges coalesce into one VALID delivery.
  *  - Level types never latch; a held buffer fires VALID when the line is at
- *    its active level (on arrival, on every level change, on set_type).
+ *    its active level (on every level change, on set_type, and on arrival:
+ *    with a read_level sink the line is read again when a buffer arrives
+ *    and the buffer waits for that answer, vgpio_irq_level(), because the
+ *    last edge seen may be older than the line's level now).
  *  - set_type(NONE) / release: drop the latch and return the held buffer
  *    INVALID. Buffers for disabled lines are held, not bounced.
  *  - Out-of-range line: the buffer goes back INVALID at once. A second buffer
@@ -26,6 +29,11 @@
 struct vgpio_irq_sink {
 	/* Return eventq buffer @head, writing @status to the byte at @status_gpa. */
 	void (*complete)(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t status);
+	/*
+	 * Optional: read @gpio's level now and answer with vgpio_irq_level().
+	 * NULL: level triggers use the level of the last edge or set_type.
+	 */
+	void (*read_level)(void *ctx, uint16_t gpio);
 	void *ctx;
 };
 
@@ -55,6 +63,12 @@ void vgpio_irq_restore(struct vgpio_irq *irq, uint16_t gpio, uint8_t type, uint8
 /* The helper saw @edge (IPC_EDGE_*) on @gpio; @level is the level after it. */
 void vgpio_irq_edge(struct vgpio_irq *irq, uint16_t gpio, uint8_t edge, uint8_t level);
 
+/*
+ * Answer to a read_level() call: @ok false if the read failed (the last
+ * known level stands). Any line number is accepted (checked here).
+ */
+void vgpio_irq_level(struct vgpio_irq *irq, uint16_t gpio, bool ok, uint8_t level);
+
 /* SET_DIRECTION(NONE): the line is released; same as set_type(NONE). */
 void vgpio_irq_release(struct vgpio_irq *irq, uint16_t gpio);
 
@@ -64,5 +78,7 @@ void vgpio_irq_forget_held(struct vgpio_irq *irq);
 uint8_t vgpio_irq_type(const struct vgpio_irq *irq, uint16_t gpio);
 bool vgpio_irq_is_held(const struct vgpio_irq *irq, uint16_t gpio);
 bool vgpio_irq_is_latched(const struct vgpio_irq *irq, uint16_t gpio);
+/* A read_level() for @gpio is unanswered. */
+bool vgpio_irq_is_reading(const struct vgpio_irq *irq, uint16_t gpio);
 
 #endif /* VGPIO_IRQ_H */

@@ -79,7 +79,17 @@ struct worker {
 	uint32_t fifo_cap, fifo_head, fifo_len;
 	uint32_t next_tag;
 	uint32_t unresolved;		/* forwarded and not answered */
+
+	/* level reads for the eventq (WK_TAG_LEVEL_READ), sent in one batch */
+	struct ipc_line_op level_reads[IPC_MAX_OPS];
+	unsigned int nlevel_reads;
 };
+
+/*
+ * Tags with this bit are the worker's own level reads, outside the requestq
+ * FIFO: the low 16 bits are the line. FIFO tags never have it.
+ */
+#define WK_TAG_LEVEL_READ	0x80000000u
 
 #define WK_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
 			 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VU_F_PROTOCOL_FEATURES))
@@ -113,6 +123,9 @@ void wk_process_eventq(struct worker *w);
 int wk_req_answered(struct worker *w, const struct ipc_line_result *res);
 void wk_fifo_flush(struct worker *w);
 void wk_irq_complete(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t status);
+void wk_irq_read_level(void *ctx, uint16_t gpio);
+/* Send the level reads collected so far (wk_process_eventq() does it at its end). */
+void wk_level_reads_flush(struct worker *w);
 
 /* helper_client.c */
 int hc_get_device_info(struct worker *w);

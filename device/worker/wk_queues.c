@@ -8,7 +8,10 @@
  * order, which gives same-line ordering (VR5) without tracking lines.
  *
  * eventq: chains are handed to the interrupt state machine (vgpio_irq),
- * which returns them through wk_irq_complete().
+ * which returns them through wk_irq_complete(). A buffer for a level-trigger
+ * line makes it ask for the line's level (wk_irq_read_level()); those reads
+ * go to the helper as GET_VALUE ops tagged WK_TAG_LEVEL_READ, one batch per
+ * pass over the eventq, and are answered outside the FIFO.
  *
  * Ordering that the Linux driver depends on (digest MUST 12 and 31): before a
  * SET_IRQ_TYPE(NONE) or SET_DIRECTION(NONE) is completed, every buffer already
@@ -44,6 +47,33 @@ void wk_irq_complete(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t stat
 	q->notify_pending = true;
 }
 
+void wk_irq_read_level(void *ctx, uint16_t gpio)
+{
+	struct worker *w = ctx;
+	struct ipc_line_op *op;
+
+	if (w->nlevel_reads == IPC_MAX_OPS)
+		wk_level_reads_flush(w);
+	op = &w->level_reads[w->nlevel_reads++];
+	memset(op, 0, sizeof(*op));
+	op->tag = htole32(WK_TAG_LEVEL_READ | gpio);
+	op->op = htole16(IPC_OP_GET_VALUE);
+	op->line = htole16(gpio);
+}
+
+void wk_level_reads_flush(struct worker *w)
+{
+	unsigned int n = w->nlevel_reads;
+
+	if (!n)
+		return;
+	w->nlevel_reads = 0;
+	if (hc_send_ops(w, w->level_reads, n) < 0) {
+		log_err("cannot send level reads to the helper");
+		wk_stop_loop(w, 1);
+	}
+}
+
 void wk_process_eventq(struct worker *w)
 {
 	struct wk_queue *q = &w->q[VGPIO_QUEUE_EVENT];
@@ -75,6 +105,7 @@ void wk_process_eventq(struct worker *w)
 			}
 		}
 	}
+	wk_level_reads_flush(w);
 }
 
 int wk_fifo_alloc(struct worker *w, uint32_t num)
@@ -183,7 +214,7 @@ void wk_process_requestq(struct worker *w)
 		r = wk_fifo_at(w, w->fifo_len++);
 		if (!wk_req_decode(w, &chain, r, &ops[nops]))
 			continue;
-		r->tag = w->next_tag++;
+		r->tag = w->next_tag++ & ~WK_TAG_LEVEL_READ;
 		ops[nops].tag = htole32(r->tag);
 		r->forwarded = true;
 		r->used_len = 2;
@@ -205,6 +236,12 @@ lost:
 
 int wk_req_answered(struct worker *w, const struct ipc_line_result *res)
 {
+	if (res->tag & WK_TAG_LEVEL_READ) {
+		/* Not a FIFO entry; vgpio_irq checks the line number. */
+		vgpio_irq_level(w->irq, (uint16_t)res->tag, res->status == VIRTIO_GPIO_STATUS_OK,
+				res->value);
+		return 0;
+	}
 	for (uint32_t off = 0; off < w->fifo_len; off++) {
 		struct wk_req *r = wk_fifo_at(w, off);
 

@@ -402,6 +402,39 @@ static void t_bad_buffers(void)
 	end(t);
 }
 
+/*
+ * Level triggers read the line when a buffer arrives: an edge the chip never
+ * reported (sim "noevent") must neither fire a stale level nor hide an
+ * active one.
+ */
+static void t_level_reads_line(void)
+{
+	struct tfe *t = begin(TFE_QEMU9);
+	char reply[128];
+
+	if (!t)
+		return;
+	irq_type(t, 5, VIRTIO_GPIO_IRQ_TYPE_LEVEL_HIGH);
+	sim(5, 1);
+	CHECK(tfe_evt_arm(t, 5) >= 0);
+	expect_evt(t, 5, VIRTIO_GPIO_IRQ_STATUS_VALID);
+	/* Low without an edge: the cached level says high, the line does not. */
+	CHECK_EQ(tfe_sim_cmd(&dmn, reply, sizeof(reply), "set 0 5 0 noevent"), 0);
+	CHECK(tfe_evt_arm(t, 5) >= 0);
+	CHECK_EQ(tfe_get_value(t, 5), 0);
+	expect_quiet(t);
+	/* The buffer is held, not lost: a reported edge fires it. */
+	sim(5, 1);
+	expect_evt(t, 5, VIRTIO_GPIO_IRQ_STATUS_VALID);
+	/* Level low, line high; it goes low unreported while masked. */
+	irq_type(t, 5, VIRTIO_GPIO_IRQ_TYPE_NONE);
+	irq_type(t, 5, VIRTIO_GPIO_IRQ_TYPE_LEVEL_LOW);
+	CHECK_EQ(tfe_sim_cmd(&dmn, reply, sizeof(reply), "set 0 5 0 noevent"), 0);
+	CHECK(tfe_evt_arm(t, 5) >= 0);
+	expect_evt(t, 5, VIRTIO_GPIO_IRQ_STATUS_VALID);
+	end(t);
+}
+
 /* Linux changes the trigger without NONE first: the held buffer stays (MUST 11). */
 static void t_type_change(void)
 {
@@ -465,7 +498,7 @@ out:
 	end(t);
 }
 
-TEST_MAIN(TEST_CASE(t_edges_qemu9), TEST_CASE(t_edges_crosvm), TEST_CASE(t_latch_coalesce),
+TEST_MAIN(TEST_CASE(t_level_reads_line), TEST_CASE(t_edges_qemu9), TEST_CASE(t_edges_crosvm), TEST_CASE(t_latch_coalesce),
 	  TEST_CASE(t_none_returns_invalid), TEST_CASE(t_drain_before_none),
 	  TEST_CASE(t_disable_enable_race), TEST_CASE(t_bad_buffers), TEST_CASE(t_type_change),
 	  TEST_CASE(t_edge_while_stopped))

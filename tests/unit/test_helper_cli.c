@@ -89,6 +89,8 @@ static void test_sim_errors(void)
 	SIM_IS(&h, "frob 1\n", "err unknown command 'frob' (set, get, info)");
 	SIM_IS(&h, "get 0\n", "err 'get' needs 2 arguments: get DEV LINE");
 	SIM_IS(&h, "info 0 extra\n", "err extra argument 'extra': info DEV");
+	SIM_IS(&h, "set 0 1 1 quietly\n", "err bad flag 'quietly' (noevent)");
+	SIM_IS(&h, "set 0 1 1 noevent x\n", "err extra argument 'x': set DEV LINE LEVEL [noevent]");
 	SIM_IS(&h, "set x 1 1\n", "err bad device 'x'");
 	SIM_IS(&h, "set -1 1 1\n", "err bad device '-1'");
 	SIM_IS(&h, "info 1\n", "err no device '1' (1 devices)");

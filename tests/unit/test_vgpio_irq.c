@@ -69,7 +69,7 @@ static void fake_complete(void *ctx, uint16_t head, uint64_t gpa, uint8_t status
 
 static void setup_stopped(uint16_t ngpio)
 {
-	static const struct vgpio_irq_sink sink = { fake_complete, &F };
+	static const struct vgpio_irq_sink sink = { .complete = fake_complete, .ctx = &F };
 
 	memset(&F, 0, sizeof(F));
 	F.irq = vgpio_irq_new(ngpio, &sink);
@@ -120,8 +120,8 @@ static unsigned int count(uint16_t head, uint8_t status)
 
 static void t_new_and_bounds(void)
 {
-	static const struct vgpio_irq_sink nocb = { NULL, NULL };
-	static const struct vgpio_irq_sink sink = { fake_complete, &F };
+	static const struct vgpio_irq_sink nocb = { .complete = NULL, .ctx = NULL };
+	static const struct vgpio_irq_sink sink = { .complete = fake_complete, .ctx = &F };
 	errno = 0;
 	CHECK(vgpio_irq_new(0, &sink) == NULL);
 	CHECK_EQ(errno, EINVAL);
@@ -719,6 +719,106 @@ static void t_drain_before_none(void)
 	teardown();
 }
 
+/* ---- level triggers with a read_level sink (the worker's configuration) ---- */
+
+static unsigned int reads[4];		/* read_level calls per line */
+
+static void fake_read_level(void *ctx, uint16_t gpio)
+{
+	CHECK(ctx == &F);
+	if (gpio < 4)
+		reads[gpio]++;
+}
+
+static void setup_reading(uint16_t ngpio)
+{
+	static const struct vgpio_irq_sink sink = {
+		.complete = fake_complete, .read_level = fake_read_level, .ctx = &F
+	};
+
+	memset(&F, 0, sizeof(F));
+	memset(reads, 0, sizeof(reads));
+	F.irq = vgpio_irq_new(ngpio, &sink);
+	CHECK(F.irq != NULL);
+	vgpio_irq_set_running(F.irq, true);
+}
+
+/* The cached level is stale (an edge not yet seen): the read decides. */
+static void t_level_read_on_arrival(void)
+{
+	setup_reading(2);
+	vgpio_irq_set_type(F.irq, 0, T_HIGH, 1);	/* cached: active */
+	give(0, 1);
+	CHECK_EQ(reads[0], 1);
+	CHECK(vgpio_irq_is_reading(F.irq, 0));
+	CHECK_EQ(F.n, 0);				/* waits for the read */
+	vgpio_irq_level(F.irq, 0, true, 0);		/* it went low meanwhile */
+	CHECK_EQ(F.n, 0);
+	CHECK(vgpio_irq_is_held(F.irq, 0));
+	CHECK(!vgpio_irq_is_reading(F.irq, 0));
+	vgpio_irq_edge(F.irq, 0, RISE, 1);		/* edges still fire a held line */
+	CHECK(done_is(0, 1, VAL));
+	give(0, 2);					/* still high: read again, fires */
+	CHECK_EQ(reads[0], 2);
+	CHECK_EQ(F.n, 1);
+	vgpio_irq_level(F.irq, 0, true, 1);
+	CHECK(done_is(1, 2, VAL));
+	teardown();
+}
+
+/* Cached inactive but the line is active now (the chip dropped the edge). */
+static void t_level_read_finds_active(void)
+{
+	setup_reading(1);
+	vgpio_irq_set_type(F.irq, 0, T_LOW, 1);
+	give(0, 1);
+	CHECK_EQ(F.n, 0);
+	vgpio_irq_level(F.irq, 0, true, 0);
+	CHECK(done_is(0, 1, VAL));
+	teardown();
+}
+
+/* A failed read keeps the last level; edges never ask for reads. */
+static void t_level_read_failed_and_edges(void)
+{
+	setup_reading(2);
+	vgpio_irq_set_type(F.irq, 0, T_HIGH, 1);
+	give(0, 1);
+	vgpio_irq_level(F.irq, 0, false, 0);		/* ERR: cached high stands */
+	CHECK(done_is(0, 1, VAL));
+	vgpio_irq_set_type(F.irq, 1, T_BOTH, 0);
+	give(1, 2);
+	vgpio_irq_edge(F.irq, 1, RISE, 1);
+	CHECK(done_is(1, 2, VAL));
+	CHECK_EQ(reads[1], 0);				/* edge types never read */
+	teardown();
+}
+
+/*
+ * Disabled while the read is out: the buffer goes back INVALID at once, and
+ * the late answer completes nothing. Re-enabled with a new buffer before the
+ * first answer: only one read is out per line and the answer serves it.
+ */
+static void t_level_read_races_disable(void)
+{
+	setup_reading(1);
+	vgpio_irq_set_type(F.irq, 0, T_HIGH, 0);
+	give(0, 1);
+	CHECK_EQ(reads[0], 1);
+	vgpio_irq_set_type(F.irq, 0, T_NONE, 0);
+	CHECK(done_is(0, 1, INV));
+	vgpio_irq_set_type(F.irq, 0, T_HIGH, 0);
+	give(0, 2);
+	CHECK_EQ(reads[0], 1);				/* the first read is still out */
+	vgpio_irq_level(F.irq, 0, true, 1);
+	CHECK(done_is(1, 2, VAL));
+	CHECK_EQ(count(1, VAL), 0);
+	vgpio_irq_level(F.irq, 0, true, 1);		/* stray answer: nothing held */
+	vgpio_irq_level(F.irq, 7, true, 1);		/* no such line: ignored */
+	CHECK_EQ(F.n, 2);
+	teardown();
+}
+
 TEST_MAIN(TEST_CASE(t_new_and_bounds), TEST_CASE(t_edge_latched_then_delivered),
 	  TEST_CASE(t_edges_coalesce), TEST_CASE(t_edge_matching), TEST_CASE(t_level_high),
 	  TEST_CASE(t_level_low), TEST_CASE(t_level_not_latched),
@@ -728,4 +828,6 @@ TEST_MAIN(TEST_CASE(t_new_and_bounds), TEST_CASE(t_edge_latched_then_delivered),
 	  TEST_CASE(t_out_of_range), TEST_CASE(t_duplicate_buffer), TEST_CASE(t_stopped),
 	  TEST_CASE(t_forget_held), TEST_CASE(t_release), TEST_CASE(t_restore),
 	  TEST_CASE(t_reentrant_sink), TEST_CASE(t_race_disable_enable), TEST_CASE(t_race_named),
-	  TEST_CASE(t_drain_before_none))
+	  TEST_CASE(t_drain_before_none), TEST_CASE(t_level_read_on_arrival),
+	  TEST_CASE(t_level_read_finds_active), TEST_CASE(t_level_read_failed_and_edges),
+	  TEST_CASE(t_level_read_races_disable))
