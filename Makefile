@@ -1,8 +1,9 @@
 # vhost-user-gpio
 #
 #   make            build the broker and the helper into build/
-#   make check      build and run unit and integration tests
-#   make check-san  the same under AddressSanitizer + UBSan (build-san/)
+#   make check      unit and integration tests, then the VM suite (root; VUG_SKIP_VM=1 skips it)
+#   make check-fast unit and integration tests only
+#   make check-san  unit and integration tests under AddressSanitizer + UBSan (build-san/)
 #   make deps       install build and test dependencies with apt-get
 #   make install    PREFIX=/usr/local DESTDIR= (programs, policies, man pages, systemd units)
 #   make uninstall  the same variables
@@ -42,7 +43,7 @@ INTEG    := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(wildcard
 PROGS    := $(B)/vhost-user-gpio $(B)/vhost-user-gpio-helper
 
 .SECONDARY:
-.PHONY: all check check-san tests deps install uninstall clean
+.PHONY: all check check-fast check-san tests deps install uninstall clean
 all: $(PROGS)
 
 $(B)/%.o: %.c
@@ -71,11 +72,17 @@ $(B)/tests/integration/%: $(B)/tests/integration/%.o $(FE_OBJ) $(B)/libvug.a
 
 tests: $(PROGS) $(UNIT) $(INTEG)
 
-check: tests
+check-fast: tests
 	@sh tests/run.sh $(B)
 
+# The VM suite runs after the fast tests, never in parallel with them (2 cores, TCG guests);
+# the last line is the total of both.
+check: tests
+	@sh tests/run.sh $(B) "$(MAKE) --no-print-directory vmcheck"
+
+# The VM suite exercises the same code under a real driver; under ASan it would only be slower.
 check-san:
-	$(MAKE) B=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+	$(MAKE) B=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check-fast
 
 # Build and test dependencies (Debian). Idempotent: installs only what is missing.
 # libgpiod-dev must be 2.x (the v2 API; Linux 7.x kernels drop the v1 uAPI). trixie and
