@@ -122,6 +122,11 @@ struct ipc_line_result {
 	uint16_t reserved;
 };
 
+/*
+ * Bits: one IPC_EVT_LINE_EDGE names each line at most once, with every kind
+ * of edge it had since the line's previous report (the helper coalesces per
+ * line, as the eventq may: an interrupt reports "it happened", not a count).
+ */
 #define IPC_EDGE_RISING		1
 #define IPC_EDGE_FALLING	2
 
@@ -131,8 +136,8 @@ struct ipc_line_result {
  */
 struct ipc_line_edge {
 	uint16_t line;
-	uint8_t edge;		/* IPC_EDGE_RISING / IPC_EDGE_FALLING */
-	uint8_t level;		/* level after the edge */
+	uint8_t edge;		/* IPC_EDGE_RISING | IPC_EDGE_FALLING: one or both seen */
+	uint8_t level;		/* level after the last of them */
 	uint32_t reserved;
 	uint64_t timestamp_ns;	/* CLOCK_MONOTONIC */
 };

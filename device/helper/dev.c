@@ -6,7 +6,10 @@
  * device's sessions.
  * Edges are collected as the backend reports them and sent as one
  * IPC_EVT_LINE_EDGE per flush (or earlier when a batch fills), to every
- * open session, in the order they were seen.
+ * open session, in the order the lines first changed. A line appears once
+ * per batch: its later edges are merged into its entry (edge bits ORed, the
+ * last level and time kept), so a burst on one line costs the worker one
+ * entry, and a batch never fills with one noisy line.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,8 +41,16 @@ static void dev_edge(void *ctx, unsigned int line, uint8_t edge, uint8_t level, 
 	gline = dev->guest_line[line];
 	if (dev->irq_type[gline] == VIRTIO_GPIO_IRQ_TYPE_NONE)
 		return;
+	if (dev->pending_slot[gline] != HELPER_NO_SLOT) {
+		e = &dev->pending[dev->pending_slot[gline]];
+		e->edge |= edge;
+		e->level = level;
+		e->timestamp_ns = ts_ns;
+		return;
+	}
 	if (dev->npending == HELPER_EDGE_BATCH)
 		helper_dev_flush(dev);
+	dev->pending_slot[gline] = (uint16_t)dev->npending;
 	e = &dev->pending[dev->npending++];
 	memset(e, 0, sizeof(*e));
 	e->line = (uint16_t)gline;
@@ -55,6 +66,8 @@ void helper_dev_flush(struct helper_dev *dev)
 
 	if (!dev->npending)
 		return;
+	for (unsigned int i = 0; i < dev->npending; i++)
+		dev->pending_slot[dev->pending[i].line] = HELPER_NO_SLOT;
 	dev->npending = 0;
 	for (s = dev->sessions; s; s = next) {
 		/* Sending may close s and unlink it; its successor stays valid. */
@@ -220,10 +233,13 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 	if (ret < 0)
 		goto fail;
 	dev->irq_type = calloc(dev->ngpio, 1);
-	if (!dev->irq_type) {
+	dev->pending_slot = malloc(dev->ngpio * sizeof(*dev->pending_slot));
+	if (!dev->irq_type || !dev->pending_slot) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	for (unsigned int i = 0; i < dev->ngpio; i++)
+		dev->pending_slot[i] = HELPER_NO_SLOT;
 	ret = dev_build_names(dev, entry);
 	if (ret < 0)
 		goto fail;
@@ -266,6 +282,7 @@ void helper_dev_close(struct helper_dev *dev)
 	chip_close(dev->chip);
 	free(dev->names);
 	free(dev->irq_type);
+	free(dev->pending_slot);
 	free(dev->host_line);
 	free(dev->guest_line);
 	free(dev->input_only);

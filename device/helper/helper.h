@@ -46,6 +46,10 @@ struct helper_session {
 	uint32_t outq_bytes;
 };
 
+/* pending_slot[] of a line with no edge in the batch being collected. */
+#define HELPER_NO_SLOT		0xffff
+_Static_assert(HELPER_EDGE_BATCH < HELPER_NO_SLOT, "slot numbers fit");
+
 /* guest_line[] of a chip line the access policy hides. */
 #define HELPER_LINE_HIDDEN	0xffff
 
@@ -70,6 +74,7 @@ struct helper_dev {
 	struct event *chip_ev;		/* the backend's event fd, or NULL */
 	struct ipc_line_edge pending[HELPER_EDGE_BATCH]; /* not yet sent, in order */
 	unsigned int npending;
+	uint16_t *pending_slot;		/* [ngpio] index in pending, or HELPER_NO_SLOT */
 };
 
 struct helper {

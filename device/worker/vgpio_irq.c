@@ -82,13 +82,14 @@ static uint8_t type_sanitize(uint8_t type)
 
 static bool edge_matches(uint8_t type, uint8_t edge)
 {
+	/* @edge is a set: the helper coalesces a line's edges into one report. */
 	switch (type) {
 	case VIRTIO_GPIO_IRQ_TYPE_EDGE_RISING:
-		return edge == IPC_EDGE_RISING;
+		return edge & IPC_EDGE_RISING;
 	case VIRTIO_GPIO_IRQ_TYPE_EDGE_FALLING:
-		return edge == IPC_EDGE_FALLING;
+		return edge & IPC_EDGE_FALLING;
 	case VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH:
-		return edge == IPC_EDGE_RISING || edge == IPC_EDGE_FALLING;
+		return edge & (IPC_EDGE_RISING | IPC_EDGE_FALLING);
 	default:
 		return false;
 	}

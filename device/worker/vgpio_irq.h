@@ -60,7 +60,7 @@ void vgpio_irq_set_type(struct vgpio_irq *irq, uint16_t gpio, uint8_t type, uint
 /* Restore a line's type at session start (no completion, no latch). */
 void vgpio_irq_restore(struct vgpio_irq *irq, uint16_t gpio, uint8_t type, uint8_t level);
 
-/* The helper saw @edge (IPC_EDGE_*) on @gpio; @level is the level after it. */
+/* The helper saw @edge (IPC_EDGE_* bits) on @gpio; @level is the level after it. */
 void vgpio_irq_edge(struct vgpio_irq *irq, uint16_t gpio, uint8_t edge, uint8_t level);
 
 /*

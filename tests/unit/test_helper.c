@@ -237,6 +237,24 @@ static void test_edges(void)
 	SIM_IS(&h, "", "ok");	/* the two other replies of the batch */
 	SIM_IS(&h, "", "ok");
 
+	/*
+	 * edges of one line in one batch coalesce: one entry, both bits, the last
+	 * level, at the line's first position (line 3 rises and falls around line 1)
+	 */
+	SIM_IS(&h, "set 0 3 0\nset 0 1 0\nset 0 3 1\nset 0 1 1\nset 0 3 0\n", "ok");
+	CHECK_EQ(edges(s, e, 2), 0);
+	CHECK_EQ(e[0].line, 3);
+	CHECK_EQ(e[0].edge, IPC_EDGE_RISING | IPC_EDGE_FALLING);
+	CHECK_EQ(e[0].level, 0);
+	CHECK_EQ(e[1].line, 1);
+	CHECK_EQ(e[1].edge, IPC_EDGE_RISING | IPC_EDGE_FALLING);
+	CHECK_EQ(e[1].level, 1);
+	CHECK(e[0].timestamp_ns >= e[1].timestamp_ns);	/* line 3 changed last */
+	CHECK(quiet(s));
+	CHECK_EQ(edges(s2, e, 2), 0);
+	for (int i = 0; i < 4; i++)
+		SIM_IS(&h, "", "ok");
+
 	/* the other device's lines are separate */
 	CHECK_EQ(op1(other, IPC_OP_SET_IRQ_TYPE, 1, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), OK(0));
 	SIM_IS(&h, "set 1 1 1\n", "ok");

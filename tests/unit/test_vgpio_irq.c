@@ -197,8 +197,8 @@ static void t_edge_matching(void)
 
 	vgpio_irq_edge(F.irq, 0, FALL, 0);		/* rising type, falling edge */
 	vgpio_irq_edge(F.irq, 1, RISE, 1);		/* falling type, rising edge */
-	vgpio_irq_edge(F.irq, 2, 0, 1);			/* not an edge code */
-	vgpio_irq_edge(F.irq, 2, 3, 1);
+	vgpio_irq_edge(F.irq, 2, 0, 1);			/* no edge bit */
+	vgpio_irq_edge(F.irq, 2, 4, 1);			/* no known edge bit */
 	CHECK_EQ(F.n, 0);
 	CHECK(!vgpio_irq_is_latched(F.irq, 0));
 	CHECK(!vgpio_irq_is_latched(F.irq, 1));
@@ -217,6 +217,26 @@ static void t_edge_matching(void)
 	vgpio_irq_edge(F.irq, 0, FALL, 0);
 	give(0, 104);
 	CHECK_EQ(F.n, 4);
+	teardown();
+}
+
+/* The helper coalesces a line's edges into one report: every type it holds matches. */
+static void t_edge_coalesced(void)
+{
+	setup(3);
+	vgpio_irq_set_type(F.irq, 0, T_RISE, 0);
+	vgpio_irq_set_type(F.irq, 1, T_FALL, 0);
+	vgpio_irq_set_type(F.irq, 2, T_HIGH, 0);
+	give(0, 10);
+	give(1, 11);
+	give(2, 12);
+	vgpio_irq_edge(F.irq, 0, RISE | FALL, 0);	/* a pulse: ends low */
+	vgpio_irq_edge(F.irq, 1, RISE | FALL, 0);
+	vgpio_irq_edge(F.irq, 2, RISE | FALL, 0);	/* level types go by the level */
+	CHECK(done_is(0, 10, VAL));
+	CHECK(done_is(1, 11, VAL));
+	CHECK_EQ(F.n, 2);
+	CHECK(vgpio_irq_is_held(F.irq, 2));
 	teardown();
 }
 
@@ -820,7 +840,8 @@ static void t_level_read_races_disable(void)
 }
 
 TEST_MAIN(TEST_CASE(t_new_and_bounds), TEST_CASE(t_edge_latched_then_delivered),
-	  TEST_CASE(t_edges_coalesce), TEST_CASE(t_edge_matching), TEST_CASE(t_level_high),
+	  TEST_CASE(t_edges_coalesce), TEST_CASE(t_edge_matching), TEST_CASE(t_edge_coalesced),
+	  TEST_CASE(t_level_high),
 	  TEST_CASE(t_level_low), TEST_CASE(t_level_not_latched),
 	  TEST_CASE(t_set_type_level_active_fires),
 	  TEST_CASE(t_disable_returns_invalid_and_clears_latch),
