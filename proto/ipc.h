@@ -25,8 +25,8 @@
 
 /* Largest datagram either side sends or accepts. */
 #define IPC_MSG_MAX		65536
-/* Lines one device may have (virtio allows 65535; names must fit a message). */
-#define IPC_MAX_LINES		1024
+/* Lines one device may have: all that virtio's 16-bit ngpio allows. */
+#define IPC_MAX_LINES		65535
 /* Line operations in one IPC_REQ_LINE_OPS batch. */
 #define IPC_MAX_OPS		256
 /* Devices one broker serves (one per vhost-user socket). */
@@ -40,10 +40,11 @@ enum ipc_type {
 
 	/* session channel */
 	IPC_REQ_DEVICE_INFO = 4,	/* worker -> helper; empty payload */
-	IPC_ANS_DEVICE_INFO = 5,	/* helper -> worker; ipc_device_info + ipc_line_state[ngpio] + names */
+	IPC_ANS_DEVICE_INFO = 5,	/* helper -> worker; ipc_device_info + the first of its body */
 	IPC_REQ_LINE_OPS = 6,		/* worker -> helper; ipc_line_op[n] */
 	IPC_ANS_LINE_OPS = 7,		/* helper -> worker; ipc_line_result[n], same order */
 	IPC_EVT_LINE_EDGE = 9,		/* helper -> worker; ipc_line_edge[n] */
+	IPC_CONT_DEVICE_INFO = 11,	/* helper -> worker; more of ANS_DEVICE_INFO's body */
 
 	IPC_TYPE_MAX = 16,
 };
@@ -81,9 +82,13 @@ struct ipc_session_result {
 };
 
 /*
- * IPC_ANS_DEVICE_INFO payload: this struct, then struct ipc_line_state[ngpio]
- * (line state kept across sessions), then the names block of names_size
- * bytes (ngpio NUL-terminated strings, virtio format).
+ * IPC_ANS_DEVICE_INFO payload: this struct, then the start of the body:
+ * struct ipc_line_state[ngpio] (line state kept across sessions), then the
+ * names block of names_size bytes (ngpio NUL-terminated strings, virtio
+ * format). A body too long for one message (a big chip: 65535 lines with
+ * names are about 2 MiB) goes on in IPC_CONT_DEVICE_INFO messages sent right
+ * after it, each as full as a message allows, until ipc_device_info_body()
+ * bytes have come; nothing else comes in between.
  */
 struct ipc_device_info {
 	uint16_t ngpio;		/* 1..IPC_MAX_LINES */
@@ -95,6 +100,16 @@ struct ipc_line_state {
 	uint8_t irq_type;	/* VIRTIO_GPIO_IRQ_TYPE_*, the trigger set now */
 	uint8_t level;		/* current level of the line */
 };
+
+/* Bytes of the device info body (line states and names) for @info. */
+static inline uint64_t ipc_device_info_body(const struct ipc_device_info *info)
+{
+	return (uint64_t)info->ngpio * sizeof(struct ipc_line_state) + info->names_size;
+}
+
+/* Body bytes the first message / each continuation carries at most. */
+#define IPC_DEVICE_INFO_FIRST	(IPC_MSG_MAX - sizeof(struct ipc_hdr) - sizeof(struct ipc_device_info))
+#define IPC_DEVICE_INFO_CONT	(IPC_MSG_MAX - sizeof(struct ipc_hdr))
 
 /* Line operations; the values match the virtio request types on purpose. */
 enum ipc_line_opcode {
@@ -153,8 +168,6 @@ _Static_assert(sizeof(struct ipc_line_result) == 8, "line_result is 8 bytes");
 _Static_assert(sizeof(struct ipc_line_edge) == 16, "line_edge is 16 bytes");
 _Static_assert(sizeof(struct ipc_hdr) + IPC_MAX_OPS * sizeof(struct ipc_line_op) <= IPC_MSG_MAX,
 	       "a full batch fits one message");
-_Static_assert(sizeof(struct ipc_hdr) + sizeof(struct ipc_device_info) + IPC_MAX_LINES * (sizeof(struct ipc_line_state) + 32)
-	       <= IPC_MSG_MAX, "line states and 32-byte names of every line fit one message");
 
 /* ---- framing (proto/ipc.c) ---- */
 

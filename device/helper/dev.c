@@ -23,10 +23,6 @@
 #include "log.h"
 #include "virtio_gpio.h"
 
-/* Names are cut to DEVLIST_NAME_MAX bytes: keeps every names block in one message. */
-_Static_assert(sizeof(struct ipc_hdr) + sizeof(struct ipc_device_info) +
-	       IPC_MAX_LINES * (sizeof(struct ipc_line_state) + DEVLIST_NAME_MAX + 1)
-	       <= IPC_MSG_MAX, "device info of the largest device fits one message");
 
 /* @line is the backend's (a chip line); the guest knows it by dev->guest_line[line]. */
 static void dev_edge(void *ctx, unsigned int line, uint8_t edge, uint8_t level, uint64_t ts_ns)

@@ -4,7 +4,7 @@
  *
  *   list   := entry { ':' entry }          at most IPC_MAX_DEVICES (64) entries
  *   entry  := chip { ',' option }
- *   chip   := 's' count                    a simulated chip of count (1..1024) lines
+ *   chip   := 's' count                    a simulated chip of count (1..65535) lines
  *           | number                       the host chip /dev/gpiochipN
  *           | '/' path                     a host chip by path: /dev/gpiochipN or a
  *                                          symlink to one (e.g. a udev by-name link)
@@ -21,7 +21,7 @@
  *   label  := printable ASCII but ':' and ',', 1..31 characters
  *
  * Rules: each option at most once per entry. Without lines= the guest sees
- * every line of the chip under its own number (at most 1024). input-only=
+ * every line of the chip under its own number (at most 65535). input-only=
  * lines must be visible: listed in lines= when there is one. names= gives
  * exactly one name per guest line; without it the guest sees the chip's
  * names (a simulated chip's "SIM<dev>_L<host line>", a host chip's from the
@@ -54,12 +54,12 @@
 
 /* Longest decimal we read; keeps the value far from overflow. */
 #define DEVLIST_MAX_DIGITS	8
-#define DEVLIST_EXPECTED	"expected sN (simulated chip, N = 1..1024 lines), N " \
+#define DEVLIST_EXPECTED	"expected sN (simulated chip, N = 1..65535 lines), N " \
 				"(/dev/gpiochipN), /path or label=NAME"
 #define DEVLIST_OPTIONS		"lines=, input-only= or names="
 #define DEVLIST_SHOW		40	/* bytes of a bad token quoted back */
 
-_Static_assert(IPC_MAX_LINES == 1024, "update DEVLIST_EXPECTED and the grammar");
+_Static_assert(IPC_MAX_LINES == 65535, "update DEVLIST_EXPECTED and the grammar");
 
 /* One part of the text: [s, s+len). */
 struct span {

@@ -107,8 +107,12 @@ void helper_flush_edges(struct helper *h);
 /* lineops.c */
 void helper_line_op(struct helper_dev *dev, const struct ipc_line_op *op,
 		    struct ipc_line_result *res);
-/* IPC_ANS_DEVICE_INFO payload into @buf (IPC_MSG_MAX bytes); returns its length. */
-uint32_t helper_device_info(struct helper_dev *dev, uint8_t *buf);
+/*
+ * The device info of @dev: *info, and its body (line states, then names) in
+ * a new buffer of ipc_device_info_body(info) bytes that the caller frees.
+ * Returns 0 or -ENOMEM.
+ */
+int helper_device_info(struct helper_dev *dev, struct ipc_device_info *info, uint8_t **body);
 const char *helper_irq_type_name(uint8_t type);
 
 /* session.c */

@@ -22,7 +22,9 @@
  *    SET_DIRECTION(OUT) and SET_VALUE get ERR (IN, NONE, reads and irq
  *    types are fine).
  */
+#include <endian.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "helper/chip.h"
@@ -118,17 +120,18 @@ void helper_line_op(struct helper_dev *dev, const struct ipc_line_op *op,
 	res->value = ret == 0 ? value : 0;
 }
 
-uint32_t helper_device_info(struct helper_dev *dev, uint8_t *buf)
+int helper_device_info(struct helper_dev *dev, struct ipc_device_info *info, uint8_t **body)
 {
-	struct ipc_device_info info = {
-		.ngpio = dev->ngpio,
-		.names_size = dev->names_size,
-	};
-	uint8_t *p = buf;
 	const struct chip_ops *ops = dev->chip->ops;
+	uint8_t *p;
 
-	memcpy(p, &info, sizeof(info));
-	p += sizeof(info);
+	memset(info, 0, sizeof(*info));
+	info->ngpio = dev->ngpio;
+	info->names_size = dev->names_size;
+	/* ngpio <= 65535 and names are bounded at open: a few MiB at most. */
+	*body = p = malloc(ipc_device_info_body(info));
+	if (!p)
+		return -ENOMEM;
 	for (unsigned int i = 0; i < dev->ngpio; i++) {
 		struct ipc_line_state st = { .irq_type = dev->irq_type[i] };
 		unsigned int line = dev->host_line[i];
@@ -142,9 +145,9 @@ uint32_t helper_device_info(struct helper_dev *dev, uint8_t *buf)
 		memcpy(p, &st, sizeof(st));
 		p += sizeof(st);
 	}
-	if (dev->names_size) {
+	if (dev->names_size)
 		memcpy(p, dev->names, dev->names_size);
-		p += dev->names_size;
-	}
-	return (uint32_t)(p - buf);
+	info->ngpio = htole16(info->ngpio);
+	info->names_size = htole32(info->names_size);
+	return 0;
 }

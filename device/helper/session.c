@@ -11,6 +11,7 @@
  * in a per-session queue, and a worker that lets it grow past
  * HELPER_OUTQ_MAX is dropped.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -19,10 +20,14 @@
 
 #include <event2/event.h>
 
+#include "helper/devlist.h"
 #include "helper/helper.h"
 #include "log.h"
 
-#define HELPER_OUTQ_MAX		(1u << 20)
+/* The largest device info (65535 lines, 32-byte names) and then some edges. */
+#define HELPER_OUTQ_MAX		(4u << 20)
+_Static_assert((uint64_t)IPC_MAX_LINES * (sizeof(struct ipc_line_state) + DEVLIST_NAME_MAX + 1)
+	       < HELPER_OUTQ_MAX, "a device info always fits the queue");
 
 struct helper_out {
 	struct helper_out *next;
@@ -47,18 +52,34 @@ static const struct {
 };
 #define SESSION_NTYPES	(sizeof(session_table) / sizeof(session_table[0]))
 
+/* The info and the first part of its body, then the rest in continuations. */
 static int answer_device_info(struct helper_session *s, const struct ipc_msg *msg)
 {
-	uint8_t *buf;
-	uint32_t len;
+	struct ipc_device_info info;
+	uint8_t *body, *buf;
+	uint64_t size, off;
+	uint32_t n;
 	int ret;
 
 	(void)msg;
 	buf = malloc(IPC_MSG_MAX);
-	if (!buf)
-		return -ENOMEM;
-	len = helper_device_info(s->dev, buf);
-	ret = helper_session_send(s, IPC_ANS_DEVICE_INFO, buf, len);
+	ret = buf ? helper_device_info(s->dev, &info, &body) : -ENOMEM;
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	size = ipc_device_info_body(&(struct ipc_device_info){
+		.ngpio = le16toh(info.ngpio), .names_size = le32toh(info.names_size) });
+	n = size < IPC_DEVICE_INFO_FIRST ? (uint32_t)size : (uint32_t)IPC_DEVICE_INFO_FIRST;
+	memcpy(buf, &info, sizeof(info));
+	memcpy(buf + sizeof(info), body, n);
+	ret = helper_session_send(s, IPC_ANS_DEVICE_INFO, buf, (uint32_t)sizeof(info) + n);
+	for (off = n; ret == 0 && off < size; off += n) {
+		n = size - off < IPC_DEVICE_INFO_CONT ? (uint32_t)(size - off)
+						       : (uint32_t)IPC_DEVICE_INFO_CONT;
+		ret = helper_session_send(s, IPC_CONT_DEVICE_INFO, body + off, n);
+	}
+	free(body);
 	free(buf);
 	return ret;
 }

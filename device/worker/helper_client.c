@@ -23,7 +23,11 @@ static const struct ipc_rule hc_rules[] = {
 	  IPC_MAX_OPS * sizeof(struct ipc_line_result), 0, sizeof(struct ipc_line_result), 0 },
 	{ IPC_EVT_LINE_EDGE, sizeof(struct ipc_line_edge), IPC_MSG_MAX, 0,
 	  sizeof(struct ipc_line_edge), 0 },
+	{ IPC_CONT_DEVICE_INFO, 1, IPC_DEVICE_INFO_CONT, 0, 0, 0 },
 };
+
+/* Largest device info body accepted: 65535 lines with 32-byte names is 2.2 MiB. */
+#define HC_INFO_BODY_MAX	(16u << 20)
 
 static int hc_wait_readable(int fd)
 {
@@ -63,39 +67,78 @@ static int hc_recv_admitted(struct worker *w, struct ipc_msg *msg, bool block)
 	return ret;
 }
 
-/* Trust note: the names block is handed to the guest, so check its shape. */
-static int hc_parse_info(struct worker *w, const struct ipc_msg *msg)
+/*
+ * Trust note: the names block is handed to the guest, so check its shape;
+ * the body's size comes from two peer fields and is checked against what
+ * actually arrives, message by message.
+ */
+static int hc_parse_info(struct worker *w, const struct ipc_msg *msg, uint8_t **body,
+			 uint64_t *size, uint64_t *have)
 {
 	struct ipc_device_info info;
-	const struct ipc_line_state *state;
-	uint64_t need;
 
 	memcpy(&info, msg->payload, sizeof(info));
 	info.ngpio = le16toh(info.ngpio);
 	info.names_size = le32toh(info.names_size);
-	if (info.ngpio == 0 || info.ngpio > IPC_MAX_LINES)
+	if (info.ngpio == 0)
 		return -EBADMSG;
-	need = sizeof(info) + (uint64_t)info.ngpio * sizeof(*state) + info.names_size;
-	if (need != msg->hdr.len)
+	*size = ipc_device_info_body(&info);
+	*have = msg->hdr.len - sizeof(info);
+	/* Short of a full first message only when nothing more follows. */
+	if (*have > *size || (*have < *size && *have != IPC_DEVICE_INFO_FIRST))
 		return -EBADMSG;
-	if (info.names_size && msg->payload[need - 1] != '\0')
-		return -EBADMSG;
+	/* ngpio is 16 bits and names_size 32: at most 4 GiB, refused past 16 MiB. */
+	if (*size > HC_INFO_BODY_MAX)
+		return -EFBIG;
+	*body = malloc(*size + 1);
+	if (!*body)
+		return -ENOMEM;
+	memcpy(*body, msg->payload + sizeof(info), *have);
 	w->info.ngpio = info.ngpio;
 	w->info.names_size = info.names_size;
-	/* Kept as the whole GET_LINE_NAMES response: status OK, then the block. */
-	w->names = malloc(1 + (size_t)info.names_size);
+	return 0;
+}
+
+/* The rest of the body, in IPC_CONT_DEVICE_INFO messages, each full but the last. */
+static int hc_recv_info_body(struct worker *w, struct ipc_msg *msg, uint8_t *body,
+			     uint64_t size, uint64_t have)
+{
+	while (have < size) {
+		int ret = hc_recv_admitted(w, msg, true);
+
+		if (ret < 0)
+			return ret;
+		if (msg->hdr.type != IPC_CONT_DEVICE_INFO)
+			return -EPROTO;
+		if (msg->hdr.len > size - have ||
+		    (msg->hdr.len < size - have && msg->hdr.len != IPC_DEVICE_INFO_CONT))
+			return -EBADMSG;
+		memcpy(body + have, msg->payload, msg->hdr.len);
+		have += msg->hdr.len;
+	}
+	return 0;
+}
+
+/* Keep the names as the whole GET_LINE_NAMES response: status OK, then the block. */
+static int hc_take_names(struct worker *w, const uint8_t *body)
+{
+	const uint8_t *names = body + (size_t)w->info.ngpio * sizeof(struct ipc_line_state);
+	uint32_t n = w->info.names_size;
+
+	if (n && names[n - 1] != '\0')
+		return -EBADMSG;
+	w->names = malloc(1 + (size_t)n);
 	if (!w->names)
 		return -ENOMEM;
 	w->names[0] = VIRTIO_GPIO_STATUS_OK;
-	memcpy(w->names + 1, msg->payload + sizeof(info) + info.ngpio * sizeof(*state),
-	       info.names_size);
+	memcpy(w->names + 1, names, n);
 	w->info.names = w->names + 1;
 	return 0;
 }
 
-static void hc_restore_lines(struct worker *w, const struct ipc_msg *msg)
+static void hc_restore_lines(struct worker *w, const uint8_t *body)
 {
-	const uint8_t *p = msg->payload + sizeof(struct ipc_device_info);
+	const uint8_t *p = body;
 
 	for (uint16_t i = 0; i < w->info.ngpio; i++, p += sizeof(struct ipc_line_state))
 		vgpio_irq_restore(w->irq, i, p[0], p[1]);
@@ -104,6 +147,8 @@ static void hc_restore_lines(struct worker *w, const struct ipc_msg *msg)
 int hc_get_device_info(struct worker *w)
 {
 	static struct ipc_msg msg;	/* 64 KiB: keep it off the stack */
+	uint64_t size = 0, have = 0;
+	uint8_t *body = NULL;
 	int ret;
 
 	ret = ipc_send(w->session_fd, IPC_REQ_DEVICE_INFO, NULL, 0, -1);
@@ -116,18 +161,25 @@ int hc_get_device_info(struct worker *w)
 		return ret;
 	if (msg.hdr.type != IPC_ANS_DEVICE_INFO)
 		return -EPROTO;
-	ret = hc_parse_info(w, &msg);
+	ret = hc_parse_info(w, &msg, &body, &size, &have);
+	if (ret == 0)
+		ret = hc_recv_info_body(w, &msg, body, size, have);
+	if (ret == 0)
+		ret = hc_take_names(w, body);
 	if (ret < 0) {
 		log_err("helper sent inconsistent device info");
-		return ret;
+		goto out;
 	}
-	/* The irq object does not exist yet; keep the message for restore. */
 	w->irq = vgpio_irq_new(w->info.ngpio, &(struct vgpio_irq_sink){
 		.complete = wk_irq_complete, .read_level = wk_irq_read_level, .ctx = w });
-	if (!w->irq)
-		return -ENOMEM;
-	hc_restore_lines(w, &msg);
-	return 0;
+	if (!w->irq) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hc_restore_lines(w, body);
+out:
+	free(body);
+	return ret;
 }
 
 int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n)

@@ -60,6 +60,63 @@ static void test_device_info(void)
 	stop(&h);
 }
 
+/* The largest device: the body goes on in full continuation messages, in order. */
+static void test_device_info_big(void)
+{
+	struct ipc_device_info info;
+	uint64_t size, have;
+	uint8_t *body;
+	unsigned int nmsg = 1;
+	struct hp h;
+	int s;
+
+	if (start(&h, "s65535", 1) < 0)
+		return;
+	s = session(&h, 0);
+	CHECK(s >= 0);
+	CHECK_EQ(op1(s, IPC_OP_SET_IRQ_TYPE, 65534, VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH), OK(0));
+	CHECK_EQ(ipc_send(s, IPC_REQ_DEVICE_INFO, NULL, 0, -1), 0);
+	CHECK_EQ(recv_timeout(s, &msg, TIMEOUT_MS), 0);
+	CHECK_EQ(msg.hdr.type, IPC_ANS_DEVICE_INFO);
+	CHECK_EQ(msg.hdr.len, IPC_MSG_MAX - sizeof(struct ipc_hdr));
+	memcpy(&info, msg.payload, sizeof(info));
+	CHECK_EQ(info.ngpio, 65535);
+	size = ipc_device_info_body(&info);
+	CHECK(size > 4 * IPC_MSG_MAX);
+	body = malloc(size);
+	CHECK(body != NULL);
+	if (!body)
+		goto out;
+	have = msg.hdr.len - sizeof(info);
+	memcpy(body, msg.payload + sizeof(info), have);
+	while (have < size) {
+		if (recv_timeout(s, &msg, TIMEOUT_MS) < 0 || msg.hdr.type != IPC_CONT_DEVICE_INFO ||
+		    msg.hdr.len > size - have) {
+			CHECK(!"a continuation within the body");
+			break;
+		}
+		/* every continuation but the last is full */
+		if (have + msg.hdr.len < size)
+			CHECK_EQ(msg.hdr.len, IPC_DEVICE_INFO_CONT);
+		memcpy(body + have, msg.payload, msg.hdr.len);
+		have += msg.hdr.len;
+		nmsg++;
+	}
+	CHECK_EQ(have, size);
+	CHECK(nmsg > 4);
+	CHECK(quiet(s));
+	CHECK_EQ(body[2 * 65534], VIRTIO_GPIO_IRQ_TYPE_EDGE_BOTH);
+	CHECK_EQ(body[0], VIRTIO_GPIO_IRQ_TYPE_NONE);
+	CHECK(memcmp(body + 2 * 65535, "SIM0_L0", 8) == 0);
+	CHECK(memcmp(body + size - 12, "SIM0_L65534", 12) == 0);
+	/* the session still answers afterwards */
+	CHECK_EQ(op1(s, IPC_OP_GET_VALUE, 65534, 0), OK(0));
+	free(body);
+out:
+	close(s);
+	stop(&h);
+}
+
 static void test_ops(void)
 {
 	struct hp h;
@@ -394,6 +451,7 @@ static void test_malformed(void)
 	close(keep);
 	stop(&h);
 }
-TEST_MAIN(TEST_CASE(setup), TEST_CASE(test_device_info), TEST_CASE(test_ops),
+TEST_MAIN(TEST_CASE(setup), TEST_CASE(test_device_info), TEST_CASE(test_device_info_big),
+	  TEST_CASE(test_ops),
 	  TEST_CASE(test_batch), TEST_CASE(test_edges), TEST_CASE(test_release),
 	  TEST_CASE(test_reconnect), TEST_CASE(test_malformed), TEST_CASE(cleanup))
