@@ -25,7 +25,7 @@ static void t_big_chip(void)
 	struct tfe_sim_line sl;
 	struct tfe_done d;
 	struct tfe *t;
-	char want[16];
+	char want[24];
 	uint8_t val = 0xff;
 	const char *p;
 	int n;
