@@ -73,11 +73,24 @@ void vq_set_addr(struct vq *vq, uint64_t desc_uva, uint64_t avail_uva, uint64_t 
 void vq_set_base(struct vq *vq, uint16_t base)
 {
 	vq->last_avail_idx = base;
+	vq->signalled_valid = false;
+}
+
+/* The ring's event fields, past the last entry: only with EVENT_IDX (§2.7.10). */
+static uint16_t *used_event(const struct vq *vq)
+{
+	return &vq->avail->ring[vq->num];
+}
+
+static uint16_t *avail_event(const struct vq *vq)
+{
+	return (uint16_t *)&vq->used->ring[vq->num];
 }
 
 static int translate(struct vq *vq, const struct gmem *gm)
 {
 	uint64_t num = vq->num;
+	uint64_t ev = vq->event_idx ? sizeof(uint16_t) : 0;
 	void *d, *a, *u;
 
 	vq->desc = NULL;
@@ -88,9 +101,9 @@ static int translate(struct vq *vq, const struct gmem *gm)
 	if ((vq->desc_uva & 15) || (vq->avail_uva & 1) || (vq->used_uva & 3))
 		return -EFAULT;
 	d = gmem_uva_to_host(gm, vq->desc_uva, sizeof(struct vring_desc) * num);
-	a = gmem_uva_to_host(gm, vq->avail_uva, sizeof(struct vring_avail) + 2 * num);
+	a = gmem_uva_to_host(gm, vq->avail_uva, sizeof(struct vring_avail) + 2 * num + ev);
 	u = gmem_uva_to_host(gm, vq->used_uva,
-			     sizeof(struct vring_used) + sizeof(struct vring_used_elem) * num);
+			     sizeof(struct vring_used) + sizeof(struct vring_used_elem) * num + ev);
 	if (!d || !a || !u)
 		return -EFAULT;
 	/* Atomic ring accesses need natural alignment on the host side too. */
@@ -110,6 +123,7 @@ int vq_map(struct vq *vq, const struct gmem *gm)
 		return err;
 	vq->used_idx = le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
 	vq->broken = false;
+	vq->signalled_valid = false;
 	return 0;
 }
 
@@ -250,6 +264,16 @@ int vq_pop(struct vq *vq, const struct gmem *gm, struct vq_chain *chain)
 	/* Acquire pairs with the driver's write barrier before it bumps idx. */
 	avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
 	pending = (uint16_t)(avail_idx - vq->last_avail_idx);
+	if (pending == 0 && vq->event_idx) {
+		/*
+		 * Ask for a kick at the next entry, then look again: one the
+		 * driver added before it could see the request sends none.
+		 */
+		__atomic_store_n(avail_event(vq), htole16(vq->last_avail_idx), __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+		pending = (uint16_t)(avail_idx - vq->last_avail_idx);
+	}
 	if (pending == 0)
 		return 0;
 	if (pending > vq->num)
@@ -295,16 +319,29 @@ int vq_push(struct vq *vq, uint16_t head, uint32_t len)
 	return 0;
 }
 
-bool vq_should_notify(const struct vq *vq)
+bool vq_should_notify(struct vq *vq)
 {
-	uint16_t flags;
+	uint16_t flags, event, old;
 
 	if (!vq->avail)
 		return false;
-	/* Order the used index store before the flags load (store-load). */
+	/* Order the used index store before the flags/event load (store-load). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	flags = le16toh(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED));
-	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!vq->event_idx) {
+		flags = le16toh(__atomic_load_n(&vq->avail->flags, __ATOMIC_RELAXED));
+		return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	old = vq->signalled_used;
+	if (vq->signalled_valid && old == vq->used_idx)
+		return false;		/* nothing new since the last one */
+	event = le16toh(__atomic_load_n(used_event(vq), __ATOMIC_RELAXED));
+	vq->signalled_used = vq->used_idx;
+	if (!vq->signalled_valid) {
+		vq->signalled_valid = true;
+		return true;
+	}
+	/* Did used_idx pass used_event since the last notification? (§2.7.10) */
+	return (uint16_t)(vq->used_idx - event - 1) < (uint16_t)(vq->used_idx - old);
 }
 
 uint32_t vq_chain_read(const struct vq_chain *chain, uint32_t off, void *dst, uint32_t len)

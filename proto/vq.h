@@ -8,7 +8,10 @@
  * size, and a head can be completed only while it is in flight (never twice).
  *
  * The queue does not know about eventfds or vhost-user; the caller sets
- * addresses, size and base, and asks for a notification decision.
+ * addresses, size and base, and asks for a notification decision. With
+ * VIRTIO_RING_F_EVENT_IDX (event_idx) the decision follows the driver's
+ * used_event, and vq_pop() keeps avail_event at the next entry it will look
+ * at, so the driver kicks exactly when we might be idle (§2.7.7, §2.7.10).
  */
 #ifndef VQ_H
 #define VQ_H
@@ -81,6 +84,9 @@ struct vq {
 	uint16_t last_avail_idx;	/* next available entry to pop */
 	uint16_t used_idx;		/* next used entry to fill */
 	bool indirect;			/* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool event_idx;			/* VIRTIO_RING_F_EVENT_IDX negotiated; set before vq_map() */
+	bool signalled_valid;		/* signalled_used means something */
+	uint16_t signalled_used;	/* used_idx at the last notification */
 	bool broken;			/* ring-level corruption seen; stop using it */
 	uint32_t *inflight;		/* bitmap of heads popped and not yet pushed */
 };
@@ -129,8 +135,11 @@ bool vq_head_inflight(const struct vq *vq, uint16_t head);
 /* Forget every in-flight head (ring reset by the guest). */
 void vq_forget_inflight(struct vq *vq);
 
-/* Should the driver be notified after pushing? (No EVENT_IDX: avail flags.) */
-bool vq_should_notify(const struct vq *vq);
+/*
+ * Should the driver be notified of what was pushed since the last time this
+ * said yes? Without EVENT_IDX: the avail flags; with it: used_event.
+ */
+bool vq_should_notify(struct vq *vq);
 
 /*
  * Copy up to @len bytes from the chain's readable segments, in order,

@@ -53,7 +53,18 @@ static int vu_set_features(struct worker *w, struct vu_msg *msg)
 	w->features_set = true;
 	w->info.irq_negotiated = f & (1ull << VIRTIO_GPIO_F_IRQ);
 	for (unsigned int i = 0; i < VGPIO_NUM_QUEUES; i++) {
-		w->q[i].vq.indirect = f & (1ull << VIRTIO_F_INDIRECT_DESC);
+		struct vq *vq = &w->q[i].vq;
+		bool event_idx = f & (1ull << VIRTIO_F_EVENT_IDX);
+
+		vq->indirect = f & (1ull << VIRTIO_F_INDIRECT_DESC);
+		/* The event fields lie past the rings: a running ring is checked again. */
+		if (vq->event_idx != event_idx) {
+			vq->event_idx = event_idx;
+			if (w->q[i].started && vq_remap(vq, &w->gm) < 0) {
+				vq->broken = true;
+				wk_queue_broken(w, i);
+			}
+		}
 		/* Without protocol features there is no SET_VRING_ENABLE: rings start enabled. */
 		if (!(f & (1ull << VU_F_PROTOCOL_FEATURES)))
 			w->q[i].enabled = true;

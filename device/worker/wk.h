@@ -92,7 +92,8 @@ struct worker {
 #define WK_TAG_LEVEL_READ	0x80000000u
 
 #define WK_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
-			 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VU_F_PROTOCOL_FEATURES))
+			 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
+			 (1ull << VU_F_PROTOCOL_FEATURES))
 #define WK_PROTOCOL_FEATURES ((1ull << VU_PROTOCOL_F_MQ) | (1ull << VU_PROTOCOL_F_REPLY_ACK) | \
 			      (1ull << VU_PROTOCOL_F_CONFIG))
 

@@ -31,7 +31,7 @@
 
 /* The features the daemon offers and the protocol features it must offer. */
 #define TFE_DEV_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
-				 (1ull << VIRTIO_F_INDIRECT_DESC) | \
+				 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
 				 (1ull << VU_F_PROTOCOL_FEATURES))
 #define TFE_PROTO_FEATURES	((1ull << VU_PROTOCOL_F_MQ) | (1ull << VU_PROTOCOL_F_REPLY_ACK) | \
 				 (1ull << VU_PROTOCOL_F_CONFIG))
@@ -129,6 +129,8 @@ struct tfe_vq {
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	uint16_t avail_idx;	/* next avail index the driver publishes */
 	uint16_t last_used;	/* next used index the driver consumes */
+	uint16_t kicked_idx;	/* avail_idx at the last kick decision (EVENT_IDX) */
+	uint32_t kicks_saved;	/* kicks the device's avail_event let us skip */
 	uint16_t *free;		/* stack of free descriptor indexes */
 	unsigned int nfree;
 	struct tfe_inflight *inflight;	/* by head */
@@ -152,6 +154,8 @@ struct tfe {
 	uint64_t acked;		/* what SET_FEATURES sent last (0 = not yet) */
 	uint64_t need_reply;	/* bit N: set NEED_REPLY on request id N (if REPLY_ACK) */
 	bool indirect;		/* requests use one indirect descriptor */
+	bool want_event_idx;	/* ack VIRTIO_F_EVENT_IDX if offered (set before start) */
+	bool event_idx;		/* negotiated: used_event / avail_event in use */
 	uint16_t qsize[VGPIO_NUM_QUEUES];
 	uint16_t base[VGPIO_NUM_QUEUES];	/* from GET_VRING_BASE, for the next start */
 	bool started;

@@ -34,7 +34,7 @@
 #define CROSVM_FEATURE_MASK	(0xfffc000000ffffffull | (1ull << VIRTIO_F_VERSION_1) | \
 				 (1ull << VIRTIO_F_EVENT_IDX) | (1ull << 42) | \
 				 (1ull << VU_F_PROTOCOL_FEATURES))
-/* What this driver can use; EVENT_IDX is not implemented here. */
+/* What this driver can use; EVENT_IDX only when a test asks (t->want_event_idx). */
 #define DRIVER_FEATURES		((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
 				 (1ull << VIRTIO_F_INDIRECT_DESC))
 /* QEMU 7.2 feature_bits[] can only clear these; it never adds bit 0. */
@@ -60,7 +60,8 @@ uint64_t tfe_guest_features(const struct tfe *t)
 		offered = dev & CROSVM_FEATURE_MASK & ~(1ull << VU_F_PROTOCOL_FEATURES);
 		break;
 	}
-	return offered & DRIVER_FEATURES;
+	return offered & (DRIVER_FEATURES |
+			  (t->want_event_idx ? 1ull << VIRTIO_F_EVENT_IDX : 0));
 }
 
 static int get_features_checked(struct tfe *t)
@@ -173,6 +174,7 @@ int tfe_start(struct tfe *t)
 		CHECK_RC(tfe_set_u64(t, VU_SET_FEATURES, f));
 	t->acked = f;
 	t->indirect = f & (1ull << VIRTIO_F_INDIRECT_DESC);
+	t->event_idx = f & (1ull << VIRTIO_F_EVENT_IDX);
 	CHECK_RC(tfe_set_mem_table(t));
 	for (unsigned int q = 0; q < nqueues(t); q++)
 		CHECK_RC(tfe_setup_queue(t, q));

@@ -129,6 +129,7 @@ void tfe_vq_reset(struct tfe_vq *vq)
 	memset(vq->avail, 0, sizeof(*vq->avail) + 2u * vq->num + 2);
 	memset(vq->used, 0, sizeof(*vq->used) + sizeof(struct tfe_used_elem) * vq->num + 2);
 	vq->avail_idx = 0;
+	vq->kicked_idx = 0;
 	vq->last_used = 0;
 	vq->nfree = 0;
 	for (unsigned int i = vq->num; i-- > 0;)
@@ -307,12 +308,41 @@ int tfe_vq_add_desc(struct tfe *t, unsigned int q, const struct tfe_desc *descs,
 	return ids[0];
 }
 
+/* §2.7.10: has idx moved past @event since @old? */
+static bool need_event(uint16_t event, uint16_t idx, uint16_t old)
+{
+	return (uint16_t)(idx - event - 1) < (uint16_t)(idx - old);
+}
+
+/* The event field past the used ring (avail_event) / the avail ring (used_event). */
+static volatile uint16_t *avail_event(struct tfe_vq *vq)
+{
+	return (volatile uint16_t *)&vq->used->ring[vq->num];
+}
+
+static volatile uint16_t *used_event(struct tfe_vq *vq)
+{
+	return &vq->avail->ring[vq->num];
+}
+
 int tfe_kick(struct tfe *t, unsigned int q)
 {
+	struct tfe_vq *vq = &t->vq[q];
 	uint64_t one = 1;
 
 	if (t->vq[q].kick_fd < 0)
 		return -EBADF;
+	if (t->event_idx && vq->allocated) {
+		uint16_t old = vq->kicked_idx;
+
+		/* Order our avail idx store before reading the device's avail_event. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		vq->kicked_idx = vq->avail_idx;
+		if (!need_event(*avail_event(vq), vq->avail_idx, old)) {
+			vq->kicks_saved++;
+			return 0;
+		}
+	}
 	if (write(t->vq[q].kick_fd, &one, sizeof(one)) != sizeof(one))
 		return -errno;
 	return 0;
@@ -347,8 +377,22 @@ int tfe_vq_collect(struct tfe *t, unsigned int q)
 		vq->errors++;
 		return -EPROTO;
 	}
-	while (vq->last_used != idx) {
-		struct tfe_used_elem e = vq->used->ring[vq->last_used % vq->num];
+	while (vq->last_used != idx || t->event_idx) {
+		struct tfe_used_elem e;
+
+		if (vq->last_used == idx) {
+			/*
+			 * Ask for a call at the next entry, then look again: one
+			 * the device added before it saw the request gets none.
+			 */
+			*used_event(vq) = vq->last_used;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+			if (idx == vq->last_used)
+				break;
+			continue;
+		}
+		e = vq->used->ring[vq->last_used % vq->num];
 		struct tfe_inflight *in;
 		struct tfe_done *d;
 		uint8_t *resp;
