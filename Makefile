@@ -7,6 +7,7 @@
 #   make deps       install build and test dependencies with apt-get
 #   make install    PREFIX=/usr/local DESTDIR= (programs, policies, man pages, systemd units)
 #   make uninstall  the same variables
+#   make bench      performance figures (tests/bench/README.md); bench-quick: a smoke run
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -169,3 +170,6 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) -s --no-print-directory all
 	@VUG_DAEMON=$(abspath $(B))/vhost-user-gpio tests/vm/demo.sh
+
+# make bench / bench-quick: the benchmark front-end (tests/bench/README.md).
+include tests/bench/bench.mk

@@ -87,6 +87,46 @@ static const char *dev_raw_name(struct helper_dev *dev, const struct devlist_ent
 	return dev->chip->ops->line_name(dev->chip, dev->host_line[i]);
 }
 
+typedef char dev_name_t[DEVLIST_NAME_MAX + 1];
+
+/* By name, then by line: the first line of equal names comes first. */
+static int dev_name_order(const void *a, const void *b, void *arg)
+{
+	const dev_name_t *names = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = strcmp(names[x], names[y]);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * Blank every name that an earlier line already has. Sorting keeps this
+ * O(n log n): a 65535-line chip would take seconds pairwise.
+ */
+static int dev_unique_names(struct helper_dev *dev, dev_name_t *clean)
+{
+	uint32_t *order = malloc(dev->ngpio * sizeof(*order));
+
+	if (!order)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < dev->ngpio; i++)
+		order[i] = i;
+	qsort_r(order, dev->ngpio, sizeof(*order), dev_name_order, clean);
+	for (uint32_t i = 1, first = order[0]; i < dev->ngpio; i++) {
+		uint32_t line = order[i];
+
+		if (!clean[line][0] || strcmp(clean[first], clean[line])) {
+			first = line;
+			continue;
+		}
+		log_warn("device %u: guest lines %u and %u are both named \"%s\"; line %u stays "
+			 "unnamed", dev->index, first, line, clean[line], line);
+		clean[line][0] = '\0';
+	}
+	free(order);
+	return 0;
+}
+
 /*
  * Build the names block; a device without any name gets names_size 0.
  * Names are cut to DEVLIST_NAME_MAX bytes and anything but printable 7-bit
@@ -97,7 +137,7 @@ static const char *dev_raw_name(struct helper_dev *dev, const struct devlist_ent
  */
 static int dev_build_names(struct helper_dev *dev, const struct devlist_entry *entry)
 {
-	char (*clean)[DEVLIST_NAME_MAX + 1];
+	dev_name_t *clean;
 	size_t size = 0, off = 0;
 	bool any = false;
 
@@ -110,15 +150,14 @@ static int dev_build_names(struct helper_dev *dev, const struct devlist_entry *e
 
 		for (size_t k = 0; k < len; k++)
 			clean[i][k] = (n[k] > 0x20 && n[k] < 0x7f) ? n[k] : '_';
-		for (unsigned int k = 0; len && k < i; k++) {
-			if (strcmp(clean[k], clean[i]) == 0) {
-				log_warn("device %u: guest lines %u and %u are both named \"%s\"; "
-					 "line %u stays unnamed", dev->index, k, i, clean[i], i);
-				clean[i][0] = '\0';
-				len = 0;
-				break;
-			}
-		}
+	}
+	if (dev_unique_names(dev, clean) < 0) {
+		free(clean);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < dev->ngpio; i++) {
+		size_t len = strlen(clean[i]);
+
 		any |= len > 0;
 		size += len + 1;
 	}
