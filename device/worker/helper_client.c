@@ -253,8 +253,10 @@ int hc_quiesce(struct worker *w)
 	while (w->unresolved) {
 		int ret = hc_receive(w, true);
 
-		if (ret < 0)
+		if (ret < 0) {
+			wk_helper_lost(w, strerror(-ret));
 			return ret;
+		}
 	}
 	return 0;
 }

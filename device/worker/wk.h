@@ -80,6 +80,8 @@ struct worker {
 	uint32_t next_tag;
 	uint32_t unresolved;		/* forwarded and not answered */
 
+	bool helper_lost;		/* the session is gone: nothing more is sent */
+
 	/* level reads for the eventq (WK_TAG_LEVEL_READ), sent in one batch */
 	struct ipc_line_op level_reads[IPC_MAX_OPS];
 	unsigned int nlevel_reads;
@@ -99,6 +101,12 @@ struct worker {
 
 /* worker.c */
 void wk_stop_loop(struct worker *w, int exit_status);
+/*
+ * The helper session failed (@why): every request still waiting for the
+ * helper completes with ERR, then the connection ends (exit status 1) so the
+ * front-end can reconnect to a new session.
+ */
+void wk_helper_lost(struct worker *w, const char *why);
 
 /* vu_handlers.c: handle one message; returns 0 or -errno (connection ends). */
 int vu_dispatch(struct worker *w, struct vu_msg *msg);
@@ -123,6 +131,8 @@ void wk_process_eventq(struct worker *w);
 /* The helper answered a forwarded op. Returns 0 or -EPROTO (answer out of order). */
 int wk_req_answered(struct worker *w, const struct ipc_line_result *res);
 void wk_fifo_flush(struct worker *w);
+/* Resolve every request waiting for the helper with ERR and publish them. */
+void wk_fail_unresolved(struct worker *w);
 void wk_irq_complete(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t status);
 void wk_irq_read_level(void *ctx, uint16_t gpio);
 /* Send the level reads collected so far (wk_process_eventq() does it at its end). */

@@ -68,10 +68,10 @@ void wk_level_reads_flush(struct worker *w)
 	if (!n)
 		return;
 	w->nlevel_reads = 0;
-	if (hc_send_ops(w, w->level_reads, n) < 0) {
-		log_err("cannot send level reads to the helper");
-		wk_stop_loop(w, 1);
-	}
+	if (w->helper_lost)
+		return;
+	if (hc_send_ops(w, w->level_reads, n) < 0)
+		wk_helper_lost(w, "cannot send level reads");
 }
 
 void wk_process_eventq(struct worker *w)
@@ -230,8 +230,22 @@ void wk_process_requestq(struct worker *w)
 	wk_fifo_flush(w);
 	return;
 lost:
-	log_err("cannot send line operations to the helper");
-	wk_stop_loop(w, 1);
+	wk_helper_lost(w, "cannot send line operations");
+}
+
+void wk_fail_unresolved(struct worker *w)
+{
+	for (uint32_t off = 0; off < w->fifo_len; off++) {
+		struct wk_req *r = wk_fifo_at(w, off);
+
+		if (r->resolved)
+			continue;
+		r->status = VIRTIO_GPIO_STATUS_ERR;
+		r->value = 0;
+		r->resolved = true;
+	}
+	w->unresolved = 0;
+	wk_fifo_flush(w);
 }
 
 int wk_req_answered(struct worker *w, const struct ipc_line_result *res)

@@ -101,10 +101,13 @@ static void wk_on_kick(evutil_socket_t fd, short what, void *arg)
 	 * judged against the line as it is, not as it was before an edge that
 	 * is still waiting in the session socket.
 	 */
-	if (q == &w->q[VGPIO_QUEUE_EVENT] && hc_receive(w, false) < 0) {
-		log_err("helper session lost");
-		wk_stop_loop(w, 1);
-		return;
+	if (q == &w->q[VGPIO_QUEUE_EVENT]) {
+		int ret = hc_receive(w, false);
+
+		if (ret < 0) {
+			wk_helper_lost(w, strerror(-ret));
+			return;
+		}
 	}
 	wk_queue_kicked(w, (unsigned int)(q - w->q));
 	wk_notify_flush(w);

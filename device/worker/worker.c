@@ -55,6 +55,20 @@ static void wk_on_conn(evutil_socket_t fd, short what, void *arg)
 	wk_notify_flush(w);
 }
 
+void wk_helper_lost(struct worker *w, const char *why)
+{
+	unsigned int failed = w->unresolved;
+
+	if (w->helper_lost)
+		return;
+	w->helper_lost = true;
+	log_err("helper session lost (%s): %u request(s) in flight answered ERR; closing the "
+		"connection", why, failed);
+	wk_fail_unresolved(w);
+	wk_notify_flush(w);
+	wk_stop_loop(w, 1);
+}
+
 static void wk_on_session(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -64,8 +78,7 @@ static void wk_on_session(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	ret = hc_receive(w, false);
 	if (ret < 0) {
-		log_err("helper session lost: %s", strerror(-ret));
-		wk_stop_loop(w, 1);
+		wk_helper_lost(w, strerror(-ret));
 		return;
 	}
 	wk_notify_flush(w);
