@@ -445,6 +445,84 @@ static void test_notify(void)
 	fx_fini();
 }
 
+static uint16_t avail_event_of(void)
+{
+	uint16_t v;
+
+	memcpy(&v, fx.mem + USED_OFF + 4 + 8 * fx.vq.num, sizeof(v));
+	return le16toh(v);
+}
+
+static void set_used_event(uint16_t v)
+{
+	avail()->ring[fx.vq.num] = htole16(v);
+}
+
+/* VIRTIO_F_EVENT_IDX (§2.7.10): calls follow used_event, avail_event follows pops. */
+static void test_event_idx(void)
+{
+	struct vq vq;
+
+	fx_init(8, false);
+	fx.vq.event_idx = true;
+	CHECK_EQ(vq_remap(&fx.vq, &fx.gm), 0);
+	desc(0, BUF_OFF, 4, 0, 0);
+	desc(1, BUF_OFF + 16, 4, 0, 0);
+	/* An empty ring asks for a kick at the next entry. */
+	CHECK_EQ(pop(), 0);
+	CHECK_EQ(avail_event_of(), 0);
+	offer(0);
+	offer(1);
+	CHECK_EQ(pop(), 1);
+	CHECK_EQ(pop(), 1);
+	CHECK_EQ(pop(), 0);
+	CHECK_EQ(avail_event_of(), 2);
+	/* The first call after set-up always goes out. */
+	set_used_event(5);
+	CHECK_EQ(vq_push(&fx.vq, 0, 0), 0);
+	CHECK(vq_should_notify(&fx.vq));
+	/* Nothing new: no call. used_event 5 not passed by used index 2: no call. */
+	CHECK(!vq_should_notify(&fx.vq));
+	CHECK_EQ(vq_push(&fx.vq, 1, 0), 0);
+	CHECK(!vq_should_notify(&fx.vq));
+	/* The driver asks for a call at entry 1 (already passed since the last call). */
+	for (uint16_t i = 0; i < 4; i++) {
+		offer(i % 2);
+		CHECK_EQ(pop(), 1);
+		CHECK_EQ(vq_push(&fx.vq, i % 2, 0), 0);
+	}
+	set_used_event(5);			/* used index went 2 -> 6: passes 5 */
+	CHECK(vq_should_notify(&fx.vq));
+	set_used_event(1);			/* long behind: no call until it wraps */
+	offer(0);
+	CHECK_EQ(pop(), 1);
+	CHECK_EQ(vq_push(&fx.vq, 0, 0), 0);
+	CHECK(!vq_should_notify(&fx.vq));
+	/* A new base starts over: the next call goes out. */
+	vq_set_base(&fx.vq, fx.vq.last_avail_idx);
+	offer(1);
+	CHECK_EQ(pop(), 1);
+	CHECK_EQ(vq_push(&fx.vq, 1, 0), 0);
+	CHECK(vq_should_notify(&fx.vq));
+	fx_fini();
+
+	/* The event fields must lie in guest memory too. */
+	fx_init(8, false);
+	vq_init(&vq);
+	CHECK_EQ(vq_set_num(&vq, 8), 0);
+	vq.event_idx = true;
+	vq_set_addr(&vq, UVA_BASE, UVA_BASE + MEM_SIZE - 20, UVA_BASE + USED_OFF);
+	CHECK_EQ(vq_map(&vq, &fx.gm), -EFAULT);
+	vq_set_addr(&vq, UVA_BASE, UVA_BASE + MEM_SIZE - 22, UVA_BASE + USED_OFF);
+	CHECK_EQ(vq_map(&vq, &fx.gm), 0);
+	vq_set_addr(&vq, UVA_BASE, UVA_BASE + AVAIL_OFF, UVA_BASE + MEM_SIZE - 68);
+	CHECK_EQ(vq_map(&vq, &fx.gm), -EFAULT);
+	vq_set_addr(&vq, UVA_BASE, UVA_BASE + AVAIL_OFF, UVA_BASE + MEM_SIZE - 72);
+	CHECK_EQ(vq_map(&vq, &fx.gm), 0);
+	vq_free(&vq);
+	fx_fini();
+}
+
 static void test_wrap(void)
 {
 	fx_init(4, false);
@@ -635,7 +713,7 @@ static void test_remap_and_reset(void)
 	fx_fini();
 }
 
-TEST_MAIN(TEST_CASE(test_direct), TEST_CASE(test_zero_len_and_limits),
+TEST_MAIN(TEST_CASE(test_direct), TEST_CASE(test_event_idx), TEST_CASE(test_zero_len_and_limits),
 	  TEST_CASE(test_bad_direct), TEST_CASE(test_indirect), TEST_CASE(test_bad_indirect),
 	  TEST_CASE(test_len_overflow), TEST_CASE(test_ring_corruption), TEST_CASE(test_notify),
 	  TEST_CASE(test_wrap), TEST_CASE(test_split_copy), TEST_CASE(test_big_queue),
