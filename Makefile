@@ -43,6 +43,9 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/te
 INTEG    := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGS    := $(B)/vhost-user-gpio $(B)/vhost-user-gpio-helper
 
+# make bench / bench-quick: the benchmark front-end (tests/bench/README.md).
+include tests/bench/bench.mk
+
 .SECONDARY:
 .PHONY: all check check-fast check-san tests deps install uninstall clean
 all: $(PROGS)
@@ -73,13 +76,18 @@ $(B)/tests/integration/%: $(B)/tests/integration/%.o $(FE_OBJ) $(B)/libvug.a
 
 tests: $(PROGS) $(UNIT) $(INTEG)
 
-check-fast: tests
-	@sh tests/run.sh $(B)
+# The benchmark's quick run is a smoke test: it fails on wrong answers, never on timing.
+BENCH_SMOKE = $(BENCH_BIN) --quick --daemon $(B)/vhost-user-gpio >$(B)/bench-quick.out 2>&1 \
+	&& echo '1 passed, 0 failed (make bench-quick)' \
+	|| { tail -n 30 $(B)/bench-quick.out; echo '0 passed, 1 failed (make bench-quick)'; }
+
+check-fast: tests $(BENCH_BIN)
+	@sh tests/run.sh $(B) "$(BENCH_SMOKE)"
 
 # The VM suite runs after the fast tests, never in parallel with them (2 cores, TCG guests);
 # the last line is the total of both.
-check: tests
-	@sh tests/run.sh $(B) "$(MAKE) --no-print-directory vmcheck"
+check: tests $(BENCH_BIN)
+	@sh tests/run.sh $(B) "$(BENCH_SMOKE)" "$(MAKE) --no-print-directory vmcheck"
 
 # The VM suite exercises the same code under a real driver; under ASan it would only be slower.
 check-san:
@@ -170,6 +178,3 @@ demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) -s --no-print-directory all
 	@VUG_DAEMON=$(abspath $(B))/vhost-user-gpio tests/vm/demo.sh
-
-# make bench / bench-quick: the benchmark front-end (tests/bench/README.md).
-include tests/bench/bench.mk
