@@ -3,8 +3,11 @@
 # vgpio-probe, built from tests/frontend, plays QEMU 9 and the guest driver against it and checks
 # every request on the chip's sysfs (see tests/vm/guest-prog/vgpio-probe.c).
 . /tests/lib.sh
-NAMES=vchip-L0,vchip-L1,vchip-L2,vchip-L3,vchip-L4,vchip-L5,vchip-L6,	# line 7 unnamed
-sim_chip vchip 8 "$NAMES"
+# line 6 repeats line 2's name: the guest must see it unnamed (names are unique); 7 is unnamed
+KNAMES=vchip-L0,vchip-L1,vchip-L2,vchip-L3,vchip-L4,vchip-L5,vchip-L2,
+NAMES=vchip-L0,vchip-L1,vchip-L2,vchip-L3,vchip-L4,vchip-L5,,
+DUP='guest lines 2 and 6 are both named "vchip-L2"; line 6 stays unnamed'
+sim_chip vchip 8 "$KNAMES"
 run gpioinfo -c "$SIMCHIP"
 
 vug_start "$SIMNUM" || fail "the daemon did not come up on /dev/$SIMCHIP (log above)"
@@ -20,6 +23,8 @@ done
 BUSY='host line 5 is in use by "vgpio-probe-busy"'
 grep -qF "$BUSY" /tmp/daemon.log || vug_fail "no warning '$BUSY' in the daemon log"
 ok "the daemon names the holder of a busy line"
+grep -qF "$DUP" /tmp/daemon.log || vug_fail "no warning '$DUP' in the daemon log"
+ok "a repeated kernel line name reaches the guest once"
 run gpioinfo -c "$SIMCHIP"
-vug_stop "$BUSY"
+vug_stop "$BUSY" "$DUP"
 dmesg_check chip
