@@ -8,6 +8,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= (programs, policies, man pages, systemd units)
 #   make uninstall  the same variables
 #   make bench      performance figures (tests/bench/README.md); bench-quick: a smoke run
+#   make soak       the interrupt and request soak at full counts (10^6 each)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -83,6 +84,11 @@ BENCH_SMOKE = $(BENCH_BIN) --quick --daemon $(B)/vhost-user-gpio >$(B)/bench-qui
 
 check-fast: tests $(BENCH_BIN)
 	@sh tests/run.sh $(B) "$(BENCH_SMOKE)"
+
+# The soak at full counts (10^6 interrupt cycles, 10^6 requests; make check runs it scaled down).
+.PHONY: soak
+soak: $(PROGS) $(B)/tests/integration/test_soak
+	VUG_BUILD=$(B) VUG_SOAK=full $(B)/tests/integration/test_soak
 
 # The VM suite runs after the fast tests, never in parallel with them (2 cores, TCG guests);
 # the last line is the total of both.

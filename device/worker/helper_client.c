@@ -182,6 +182,25 @@ out:
 	return ret;
 }
 
+/*
+ * A busy helper can let the session's send buffer fill (a big ring's worth
+ * of single-op batches). Waiting for room cannot deadlock: the helper never
+ * blocks on us, it queues what we do not read. Only a helper silent for
+ * HC_TIMEOUT_MS counts as lost.
+ */
+static int hc_wait_writable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int ret;
+
+	do
+		ret = poll(&pfd, 1, HC_TIMEOUT_MS);
+	while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		return -errno;
+	return ret == 0 ? -ETIMEDOUT : 0;
+}
+
 int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n)
 {
 	while (n) {
@@ -189,6 +208,11 @@ int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n)
 		int ret = ipc_send(w->session_fd, IPC_REQ_LINE_OPS, ops,
 				   chunk * sizeof(*ops), -1);
 
+		if (ret == -EAGAIN || ret == -EWOULDBLOCK) {
+			ret = hc_wait_writable(w->session_fd);
+			if (ret == 0)
+				continue;
+		}
 		if (ret < 0)
 			return ret;
 		ops += chunk;
