@@ -38,6 +38,11 @@ static void wk_on_conn(evutil_socket_t fd, short what, void *arg)
 		wk_stop_loop(w, 0);
 		return;
 	}
+	if (ret == -EPIPE) {
+		log_warn("front-end closed the connection in the middle of a message");
+		wk_stop_loop(w, 1);
+		return;
+	}
 	if (ret < 0) {
 		log_err("bad vhost-user message from the front-end: %s; closing the connection",
 			strerror(-ret));
