@@ -87,8 +87,10 @@ check-fast: tests $(BENCH_BIN)
 
 # The soak at full counts (10^6 interrupt cycles, 10^6 requests; make check runs it scaled down).
 .PHONY: soak
-soak: $(PROGS) $(B)/tests/integration/test_soak
-	VUG_BUILD=$(B) VUG_SOAK=full $(B)/tests/integration/test_soak
+soak: $(PROGS) $(B)/tests/integration/test_soak_irq $(B)/tests/integration/test_soak_req
+	@rc=0; for t in irq req; do \
+		VUG_BUILD=$(B) VUG_SOAK=full $(B)/tests/integration/test_soak_$$t || rc=1; \
+	done; exit $$rc
 
 # The VM suite runs after the fast tests, never in parallel with them (2 cores, TCG guests);
 # the last line is the total of both.

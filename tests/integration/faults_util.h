@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Shared by test_faults.c and test_soak.c: the daemon's process tree and fd
- * tables seen from /proc, a used-ring wait that also notices the connection
- * ending (a dead worker never signals the call fd), and a pipelined client
- * for the sim control socket. Every wait is bounded.
+ * Shared by the fault injection (test_faults*.c) and soak (test_soak_*.c)
+ * tests: the daemon's process tree and fd tables seen from /proc, a
+ * used-ring wait that also notices the connection ending (a dead worker
+ * never signals the call fd), and a pipelined client for the sim control
+ * socket. Every wait is bounded.
  */
 #ifndef FAULTS_UTIL_H
 #define FAULTS_UTIL_H
