@@ -110,9 +110,13 @@ static struct pol **jail_seccomp_slot(const char *name)
 	return NULL;
 }
 
+/* Compiling our policies takes milliseconds; allow for a loaded, sanitized build. */
+#define JAIL_POLICY_COMPILE_MS	5000
+
 int jail_seccomp_parse(const char *policy_name, char *err, size_t errlen)
 {
 	struct pol **slot = jail_seccomp_slot(policy_name);
+	char why[400];
 
 	if (!slot) {
 		snprintf(err, errlen, "too many policies");
@@ -122,7 +126,17 @@ int jail_seccomp_parse(const char *policy_name, char *err, size_t errlen)
 		return 0;
 	*slot = pol_parse_file(jail_seccomp_dir(), policy_name, seccomp_arch_native(), err,
 			       errlen);
-	return *slot ? 0 : -EINVAL;
+	if (!*slot)
+		return -EINVAL;
+	/* Once here, where a hang is a clear error, not in a jail at load time. */
+	if (pol_check_compiles(*slot, &(struct pol_options){ .log = jail_sc.log, .trap = true },
+			       JAIL_POLICY_COMPILE_MS, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s/%s.policy: %s", jail_seccomp_dir(), policy_name, why);
+		pol_free(*slot);
+		*slot = NULL;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int jail_seccomp_prepare(const struct jail_opts *o, const char *policy_name)

@@ -88,6 +88,14 @@ size_t pol_nrules(const struct pol *pol);
 int pol_compile(const struct pol *pol, const struct pol_options *opts, scmp_filter_ctx *out,
 		char *err, size_t errlen);
 
+/*
+ * Compile @pol (and generate its BPF) in a child process that must finish
+ * within @timeout_ms: libseccomp can loop on some rules. Returns 0, or
+ * -ETIMEDOUT / -errno with the reason in @err.
+ */
+int pol_check_compiles(const struct pol *pol, const struct pol_options *opts, int timeout_ms,
+		       char *err, size_t errlen);
+
 /* pol_compile() + seccomp_load() for the calling thread. Native arch only. */
 int pol_load(const struct pol *pol, const struct pol_options *opts, char *err, size_t errlen);
 

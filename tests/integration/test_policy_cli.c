@@ -98,6 +98,10 @@ static void t_bad_policies(void)
 		       "broker.policy:2", "PROT_EXECUTE");
 	expect_refused("worker", "@include nowhere.policy\n", "worker.policy:1",
 		       "nowhere.policy");
+	/* Parses, but libseccomp 2.5 never finishes compiling it (found by fuzzing). */
+	expect_refused("worker", "@include common.policy\n@include worker_io.policy\n"
+		       "fchown: arg1 <= 4 && arg2 == 1 || arg1 <= 4 && arg2 == 0x100000000\n",
+		       "worker.policy: libseccomp did not finish compiling", NULL);
 }
 
 static void t_print_policy(void)
