@@ -9,6 +9,7 @@
 #   make uninstall  the same variables
 #   make bench      performance figures (tests/bench/README.md); bench-quick: a smoke run
 #   make soak       the interrupt and request soak at full counts (10^6 each)
+#   make fuzz       every fuzz target under libFuzzer for FUZZ_SECONDS each (tests/fuzz/fuzz.mk)
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -46,6 +47,8 @@ PROGS    := $(B)/vhost-user-gpio $(B)/vhost-user-gpio-helper
 
 # make bench / bench-quick: the benchmark front-end (tests/bench/README.md).
 include tests/bench/bench.mk
+# make fuzz / fuzz-regress / fuzz-seeds: the fuzz targets (tests/fuzz/fuzz.mk).
+include tests/fuzz/fuzz.mk
 
 .SECONDARY:
 .PHONY: all check check-fast check-san tests deps install uninstall clean
@@ -82,8 +85,11 @@ BENCH_SMOKE = $(BENCH_BIN) --quick --daemon $(B)/vhost-user-gpio >$(B)/bench-qui
 	&& echo '1 passed, 0 failed (make bench-quick)' \
 	|| { tail -n 30 $(B)/bench-quick.out; echo '0 passed, 1 failed (make bench-quick)'; }
 
-check-fast: tests $(BENCH_BIN)
-	@sh tests/run.sh $(B) "$(BENCH_SMOKE)"
+# Every fuzz target over its committed corpus (regressions), with the normal (or san) build.
+FUZZ_SUITE = sh tests/fuzz/regress.sh $(B) $(FUZZ_ALL)
+
+check-fast: tests $(BENCH_BIN) $(FUZZ_REGRESS)
+	@sh tests/run.sh $(B) "$(BENCH_SMOKE)" "$(FUZZ_SUITE)"
 
 # The soak at full counts (10^6 interrupt cycles, 10^6 requests; make check runs it scaled down).
 .PHONY: soak
@@ -94,8 +100,9 @@ soak: $(PROGS) $(B)/tests/integration/test_soak_irq $(B)/tests/integration/test_
 
 # The VM suite runs after the fast tests, never in parallel with them (2 cores, TCG guests);
 # the last line is the total of both.
-check: tests $(BENCH_BIN)
-	@sh tests/run.sh $(B) "$(BENCH_SMOKE)" "$(MAKE) --no-print-directory vmcheck"
+check: tests $(BENCH_BIN) $(FUZZ_REGRESS)
+	@sh tests/run.sh $(B) "$(BENCH_SMOKE)" "$(FUZZ_SUITE)" \
+		"$(MAKE) --no-print-directory vmcheck"
 
 # The VM suite exercises the same code under a real driver; under ASan it would only be slower.
 check-san:

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Fuzz target: the helper's side of a session (device/helper/session.c:
+ * framing through proto/ipc.c, admission, dispatch, the send queue;
+ * lineops.c and dev.c behind it) over a simulated chip, the fuzzer playing
+ * a worker that may be compromised.
+ *
+ * The input is a header (chip size, access policy, a small send buffer so
+ * answers queue up) and records: datagrams for the session (raw bytes, or
+ * line-op batches with plausible fields, with 0..3 fds attached), external
+ * level changes on the chip (edges), reading what the helper sent, or
+ * nothing read for a while. Each datagram is followed by one pass of the
+ * helper's event loop.
+ *
+ * Checked: a datagram that breaks the framing or the admission table
+ * (type, length, any fd) ends the session and nothing else; a good one
+ * keeps it; answers come in request order, one result per op with its
+ * tag, ERR for what lineops.c must refuse, levels 0/1 and directions
+ * IN/OUT; a device info is whole (continuations included) and matches the
+ * device; edges name real lines; no fd survives.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "helper/chip_sim.h"
+#include "helper/devlist.h"
+#include "helper/helper.h"
+#include "virtio_gpio.h"
+#include "fz.h"
+
+#define FZH_MAX_RECORDS	64
+#define FZH_MAX_EXPECT	64
+
+/* An answer the helper owes, in order. */
+struct expect {
+	bool info;
+	unsigned int n;
+	struct ipc_line_op ops[IPC_MAX_OPS];
+};
+
+struct fzh {
+	struct helper h;
+	struct helper_dev dev;
+	struct devlist dl;
+	int us;				/* our end of the current session */
+	struct expect exp[FZH_MAX_EXPECT];
+	unsigned int nexp;
+	unsigned int sessions;
+};
+
+static struct fzh F;
+static struct event_base *base;
+static int devnull = -1;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_setup("fuzz-helper");
+	base = event_base_new();
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	FZ_ASSERT(base && devnull >= 0);
+	return 0;
+}
+
+static void check_result(const struct fzh *f, const struct ipc_line_op *op,
+			 const struct ipc_line_result *r)
+{
+	uint16_t line = le16toh(op->line), code = le16toh(op->op);
+	uint32_t v = le32toh(op->value);
+	bool refuse = op->reserved || line >= f->dev.ngpio;
+
+	FZ_ASSERT(r->tag == op->tag && r->reserved == 0);
+	FZ_ASSERT(r->status == VIRTIO_GPIO_STATUS_OK || r->status == VIRTIO_GPIO_STATUS_ERR);
+	switch (code) {
+	case IPC_OP_GET_DIRECTION:
+	case IPC_OP_GET_VALUE:
+		break;
+	case IPC_OP_SET_DIRECTION:
+		refuse |= v > VIRTIO_GPIO_DIRECTION_IN ||
+			  (v == VIRTIO_GPIO_DIRECTION_OUT && !refuse && f->dev.input_only[line]);
+		break;
+	case IPC_OP_SET_VALUE:
+		refuse |= v > 1 || (!refuse && f->dev.input_only[line]);
+		break;
+	case IPC_OP_SET_IRQ_TYPE:
+		refuse |= !virtio_gpio_irq_type_valid(v);
+		break;
+	default:
+		refuse = true;
+	}
+	if (refuse)
+		FZ_ASSERT(r->status == VIRTIO_GPIO_STATUS_ERR);
+	if (r->status == VIRTIO_GPIO_STATUS_ERR)
+		FZ_ASSERT(r->value == 0);
+	else if (code == IPC_OP_GET_DIRECTION)
+		FZ_ASSERT(r->value == VIRTIO_GPIO_DIRECTION_OUT || r->value == VIRTIO_GPIO_DIRECTION_IN);
+	else
+		FZ_ASSERT(r->value <= 1);
+}
+
+/* A whole device info: the first message is in @buf, continuations follow on the socket. */
+static void check_info(struct fzh *f, const uint8_t *buf, uint32_t len)
+{
+	static uint8_t cont[IPC_MSG_MAX];
+	struct ipc_device_info info;
+	uint64_t size, have;
+	struct ipc_hdr hdr;
+	ssize_t n;
+
+	FZ_ASSERT(len >= sizeof(info));
+	memcpy(&info, buf, sizeof(info));
+	FZ_ASSERT(le16toh(info.ngpio) == f->dev.ngpio && le32toh(info.names_size) ==
+		  f->dev.names_size && info.reserved == 0);
+	size = (uint64_t)f->dev.ngpio * sizeof(struct ipc_line_state) + f->dev.names_size;
+	have = len - sizeof(info);
+	FZ_ASSERT(have == size || have == IPC_DEVICE_INFO_FIRST);
+	for (uint32_t i = 0; i < f->dev.ngpio && 2 * i + 1 < have; i++)
+		FZ_ASSERT(buf[sizeof(info) + 2 * i + 1] <= 1);
+	for (unsigned int tries = 0; have < size; tries++) {
+		n = recv(f->us, cont, sizeof(cont), MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN && tries < 1000) {
+			/* Still in the helper's queue: let its loop send more. */
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			continue;
+		}
+		if (n == 0 && !f->dev.sessions)
+			return;		/* dropped with the rest of its queue */
+		FZ_ASSERT(n >= (ssize_t)sizeof(hdr));
+		memcpy(&hdr, cont, sizeof(hdr));
+		FZ_ASSERT(hdr.type == IPC_CONT_DEVICE_INFO && hdr.len == n - sizeof(hdr));
+		FZ_ASSERT(hdr.len == size - have || hdr.len == IPC_DEVICE_INFO_CONT);
+		have += hdr.len;
+	}
+	FZ_ASSERT(have == size);
+}
+
+/* Read what the helper sent; false once it closed the session. */
+static bool drain(struct fzh *f)
+{
+	static uint8_t buf[IPC_MSG_MAX];
+	struct ipc_hdr hdr;
+	ssize_t n;
+
+	while ((n = recv(f->us, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		const uint8_t *p = buf + sizeof(hdr);
+
+		FZ_ASSERT(n >= (ssize_t)sizeof(hdr));
+		memcpy(&hdr, buf, sizeof(hdr));
+		FZ_ASSERT(hdr.len == n - sizeof(hdr));
+		if (hdr.type == IPC_EVT_LINE_EDGE) {
+			FZ_ASSERT(hdr.len && hdr.len % sizeof(struct ipc_line_edge) == 0);
+			for (uint32_t off = 0; off < hdr.len; off += sizeof(struct ipc_line_edge)) {
+				struct ipc_line_edge e;
+
+				memcpy(&e, p + off, sizeof(e));
+				FZ_ASSERT(le16toh(e.line) < f->dev.ngpio && e.level <= 1);
+				FZ_ASSERT(e.edge == (e.level ? IPC_EDGE_RISING : IPC_EDGE_FALLING));
+			}
+			continue;
+		}
+		FZ_ASSERT(f->nexp > 0);
+		if (f->exp[0].info) {
+			FZ_ASSERT(hdr.type == IPC_ANS_DEVICE_INFO);
+			check_info(f, p, hdr.len);
+		} else {
+			FZ_ASSERT(hdr.type == IPC_ANS_LINE_OPS);
+			FZ_ASSERT(hdr.len == f->exp[0].n * sizeof(struct ipc_line_result));
+			for (unsigned int i = 0; i < f->exp[0].n; i++) {
+				struct ipc_line_result r;
+
+				memcpy(&r, p + i * sizeof(r), sizeof(r));
+				check_result(f, &f->exp[0].ops[i], &r);
+			}
+		}
+		memmove(f->exp, f->exp + 1, --f->nexp * sizeof(f->exp[0]));
+	}
+	return n != 0;
+}
+
+static void open_session(struct fzh *f, bool small)
+{
+	int sp[2];
+
+	FZ_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
+	if (small)
+		setsockopt(sp[1], SOL_SOCKET, SO_SNDBUF, &(int){ 4096 }, sizeof(int));
+	FZ_ASSERT(helper_session_open(&f->dev, sp[1]) == 0);
+	f->us = sp[0];
+	f->nexp = 0;
+	f->sessions++;
+}
+
+/* One datagram; returns whether the helper must accept it. */
+static bool send_datagram(struct fzh *f, struct fz_in *in, uint8_t ctl)
+{
+	static uint8_t buf[sizeof(struct ipc_hdr) + IPC_MAX_OPS * sizeof(struct ipc_line_op) + 16];
+	struct ipc_hdr hdr;
+	unsigned int nfds = (ctl >> 2) & 3 ? ((ctl >> 2) & 3) - 1 + ((ctl & 0x80) != 0) : 0;
+	int fds[3] = { devnull, devnull, devnull };
+	struct expect *e = &f->exp[f->nexp];
+	size_t len;
+	bool good;
+
+	if (ctl & 2) {		/* a batch of line ops */
+		unsigned int n = fz_u8(in) % 9;
+
+		if (n == 8)
+			n = fz_u8(in) % (IPC_MAX_OPS + 2);
+		for (unsigned int i = 0; i < n; i++) {
+			struct ipc_line_op *op = (struct ipc_line_op *)(buf + sizeof(hdr)) + i;
+			uint8_t k = fz_u8(in);
+
+			op->tag = htole32(fz_u8(in));
+			op->op = htole16(k < 0xf8 ? 2 + k % 5 : fz_u16(in));
+			op->line = htole16(fz_u8(in) % (f->dev.ngpio + 1));
+			op->value = htole32(k & 0x80 ? fz_u32(in) : fz_u8(in) % 9);
+			op->reserved = k == 0xf7 ? 1 : 0;
+		}
+		hdr = (struct ipc_hdr){ .type = IPC_REQ_LINE_OPS,
+					.len = n * sizeof(struct ipc_line_op) };
+		if (ctl & 0x40)
+			hdr.type = fz_u8(in) % IPC_TYPE_MAX;
+		if (ctl & 0x20)
+			hdr.len += (int8_t)fz_u8(in);
+		memcpy(buf, &hdr, sizeof(hdr));
+		len = sizeof(hdr) + n * sizeof(struct ipc_line_op);
+	} else {		/* raw bytes, header included */
+		len = fz_take(in, buf, fz_u8(in) % 48);
+	}
+	memcpy(&hdr, buf, sizeof(hdr));
+	good = nfds == 0 && len >= sizeof(hdr) && hdr.len == len - sizeof(hdr) &&
+	       ((hdr.type == IPC_REQ_DEVICE_INFO && hdr.len == 0) ||
+		(hdr.type == IPC_REQ_LINE_OPS && hdr.len && hdr.len % 16 == 0 &&
+		 hdr.len <= IPC_MAX_OPS * sizeof(struct ipc_line_op)));
+	if (good) {
+		e->info = hdr.type == IPC_REQ_DEVICE_INFO;
+		e->n = hdr.len / sizeof(struct ipc_line_op);
+		memcpy(e->ops, buf + sizeof(hdr), hdr.len);
+		FZ_ASSERT(f->nexp < FZH_MAX_EXPECT);
+		f->nexp++;
+	}
+	if (fz_send_fds(f->us, buf, len, fds, nfds) < 0) {
+		if (good)
+			f->nexp--;
+		return true;
+	}
+	return good;
+}
+
+static void setup(struct fzh *f, struct fz_in *in, uint8_t flags)
+{
+	static const char *const policies[] = {
+		"", ",input-only=0+2", ",lines=3+1+0,input-only=1", ",lines=0-1,names=x+y",
+	};
+	unsigned int lines = (flags & 0xf0) == 0xf0 ? 1 + fz_u16(in) % 8000 : 1 + fz_u8(in) % 16;
+	char text[64], err[256];
+
+	memset(f, 0, sizeof(*f));
+	f->h.base = base;
+	f->h.rx = malloc(sizeof(*f->h.rx));
+	f->h.devs = &f->dev;
+	f->h.ndevs = 1;
+	FZ_ASSERT(f->h.rx);
+	snprintf(text, sizeof(text), "s%u%s", lines, policies[flags & 3]);
+	if (devlist_parse(text, &f->dl, err, sizeof(err)) < 0) {
+		snprintf(text, sizeof(text), "s%u", lines);
+		FZ_ASSERT(devlist_parse(text, &f->dl, err, sizeof(err)) == 0);
+	}
+	FZ_ASSERT(helper_dev_open(&f->h, &f->dev, 0, &f->dl.entry[0]) == 0);
+	open_session(f, flags & 4);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz_in in = fz_in(data, size);
+	uint8_t flags = fz_u8(&in);
+	bool big = (flags & 0xf0) == 0xf0;
+	struct fzh *f = &F;
+
+	if (!base)
+		LLVMFuzzerInitialize(NULL, NULL);
+	fz_fds_mark();
+	setup(f, &in, flags);
+	for (unsigned int i = 0; i < FZH_MAX_RECORDS && fz_more(&in); i++) {
+		uint8_t ctl = fz_u8(&in);
+		bool good, open;
+
+		switch (ctl & 0x11) {
+		case 0x10:	/* an external level change on the chip */
+			chip_sim_set_input(f->dev.chip, fz_u16(&in) % (f->dev.chip->ngpio + 1),
+					   fz_u8(&in) & 1, ctl & 0x20);
+			if (!(ctl & 0x40))
+				helper_dev_flush(&f->dev);
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			continue;
+		case 0x11:	/* we read nothing for a while: the helper queues */
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			continue;
+		default:
+			break;
+		}
+		good = send_datagram(f, &in, ctl);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		helper_sessions_reap(&f->h);
+		open = f->dev.sessions != NULL;
+		/* A big device info may overflow the queue of a worker that does not read. */
+		FZ_ASSERT(open == good || (!open && big));
+		if (ctl & 0x01) {
+			open = drain(f);
+			event_base_loop(base, EVLOOP_NONBLOCK);
+		}
+		if (!f->dev.sessions) {
+			/* The worker reconnects; the line state stays with the device. */
+			close(f->us);
+			if (f->sessions == 4)
+				break;
+			open_session(f, false);
+		}
+	}
+	if (f->dev.sessions) {
+		for (unsigned int i = 0; i < 64 && f->dev.sessions && drain(f); i++)
+			event_base_loop(base, EVLOOP_NONBLOCK);
+		FZ_ASSERT(f->nexp == 0 || !f->dev.sessions);
+		close(f->us);
+	}
+	helper_dev_close(&f->dev);
+	helper_sessions_reap(&f->h);
+	devlist_free(&f->dl);
+	free(f->h.rx);
+	fz_fds_check();
+	return 0;
+}
