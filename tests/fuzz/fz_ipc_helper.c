@@ -163,7 +163,10 @@ static bool drain(struct fzh *f)
 
 				memcpy(&e, p + off, sizeof(e));
 				FZ_ASSERT(le16toh(e.line) < f->dev.ngpio && e.level <= 1);
-				FZ_ASSERT(e.edge == (e.level ? IPC_EDGE_RISING : IPC_EDGE_FALLING));
+				/* A set of edges; a lone one says which way the line went. */
+				FZ_ASSERT(e.edge && !(e.edge & ~(IPC_EDGE_RISING | IPC_EDGE_FALLING)));
+				FZ_ASSERT(e.edge == (IPC_EDGE_RISING | IPC_EDGE_FALLING) ||
+					  e.edge == (e.level ? IPC_EDGE_RISING : IPC_EDGE_FALLING));
 			}
 			continue;
 		}
