@@ -178,6 +178,7 @@ const char *ipc_type_name(uint32_t type)
 		[IPC_ANS_LINE_OPS] = "ANS_LINE_OPS",
 		[IPC_EVT_LINE_EDGE] = "EVT_LINE_EDGE",
 		[IPC_CONT_DEVICE_INFO] = "CONT_DEVICE_INFO",
+		[IPC_EVT_LINE_CAP] = "EVT_LINE_CAP",
 	};
 
 	if (type < IPC_TYPE_MAX && names[type])

@@ -45,6 +45,7 @@ enum ipc_type {
 	IPC_ANS_LINE_OPS = 7,		/* helper -> worker; ipc_line_result[n], same order */
 	IPC_EVT_LINE_EDGE = 9,		/* helper -> worker; ipc_line_edge[n] */
 	IPC_CONT_DEVICE_INFO = 11,	/* helper -> worker; more of ANS_DEVICE_INFO's body */
+	IPC_EVT_LINE_CAP = 13,		/* helper -> worker; ipc_line_cap; 1 fd follows */
 
 	IPC_TYPE_MAX = 16,
 };
@@ -157,7 +158,56 @@ struct ipc_line_edge {
 	uint64_t timestamp_ns;	/* CLOCK_MONOTONIC */
 };
 
+/*
+ * IPC_EVT_LINE_CAP: a capability for GET_VALUE and SET_VALUE that the worker
+ * may use without asking the helper (the security argument is in
+ * vhost-user-gpio(8), "Line capabilities", and policy/<arch>/worker_io.policy).
+ * The helper decides when to hand one out; the worker may always ignore it
+ * and keep asking. Two kinds:
+ *
+ *   IPC_CAP_LINE_REQUEST  the fd is the kernel line request (GPIO v2 uAPI)
+ *       the helper holds for guest line @line, requesting exactly that one
+ *       host line. @dir is its direction now. The worker may use only
+ *       GPIO_V2_LINE_GET_VALUES_IOCTL and GPIO_V2_LINE_SET_VALUES_IOCTL on it
+ *       (its seccomp filter allows no other ioctl) and closes it before it
+ *       sends the SET_DIRECTION(NONE) that releases the line.
+ *   IPC_CAP_SIM_TABLE  the fd is a memfd of @size bytes: struct
+ *       ipc_sim_cell[ngpio] of a simulated chip whose guest lines are its
+ *       chip lines (no lines= or input-only= policy), so every cell is a
+ *       line the guest may read and drive. @line and @dir are 0.
+ *
+ * The helper sends at most IPC_MAX_LINE_CAPS request fds per session.
+ */
+enum ipc_cap_kind {
+	IPC_CAP_LINE_REQUEST = 1,
+	IPC_CAP_SIM_TABLE = 2,
+};
+
+#define IPC_MAX_LINE_CAPS	256
+
+struct ipc_line_cap {
+	uint16_t line;		/* guest line (LINE_REQUEST) */
+	uint8_t kind;		/* enum ipc_cap_kind */
+	uint8_t dir;		/* VIRTIO_GPIO_DIRECTION_OUT / _IN (LINE_REQUEST) */
+	uint32_t size;		/* bytes of the table (SIM_TABLE) */
+};
+
+/*
+ * One line of a simulated chip in shared memory. The helper writes @dir and
+ * @input (copies of its own state, which it never reads back); the worker
+ * and the helper both write @out, the output value the chip remembers (in
+ * any direction, driven while OUT). Single bytes, accessed atomically.
+ */
+struct ipc_sim_cell {
+	uint8_t dir;		/* VIRTIO_GPIO_DIRECTION_OUT / _IN */
+	uint8_t out;		/* remembered output value */
+	uint8_t input;		/* external input level */
+	uint8_t reserved;
+};
+
 _Static_assert(sizeof(struct ipc_hdr) == 8, "ipc header is 8 bytes");
+_Static_assert(sizeof(struct ipc_line_cap) == 8, "line_cap is 8 bytes");
+_Static_assert(sizeof(struct ipc_sim_cell) == 4, "sim_cell is 4 bytes");
 _Static_assert(sizeof(struct ipc_helper_ready) == 8, "helper_ready is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_open) == 8, "session_open is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_result) == 8, "session_result is 8 bytes");

@@ -23,6 +23,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "ipc.h"
+
 /*
  * RLIMIT_NOFILE of a worker. It limits fd *numbers* for new fds, and new
  * fds take the lowest free numbers, so this counts what can be open at once:
@@ -36,8 +38,10 @@
  *  = 47; 64 leaves room for the test probe and libc. Too low shows as
  *  MSG_CTRUNC on SET_MEM_TABLE (the connection fails loudly), not as a
  *  hang; tests/integration/test_jail.c sends such a table.
+ * + IPC_MAX_LINE_CAPS line request fds the helper may hand over (one at a
+ *  time, each in its own message; the sim table fd is closed once mapped).
  */
-#define JAIL_WORKER_NOFILE	64
+#define JAIL_WORKER_NOFILE	(64 + IPC_MAX_LINE_CAPS)
 
 /*
  * RLIMIT_NOFILE of the helper: JAIL_HELPER_NOFILE_BASE + PER_DEV x devices.

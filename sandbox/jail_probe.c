@@ -11,6 +11,10 @@
  *   socket  socket(AF_INET, SOCK_STREAM, 0): under seccomp the worker is
  *           killed by SIGSYS and the broker names the syscall
  *   ls      the entries of "/" (none but . and ..)
+ *   gpio-values  ioctl(-1, GPIO_V2_LINE_GET_VALUES_IOCTL): allowed for line
+ *           capabilities, so the worker lives and logs EBADF
+ *   gpio-config  ioctl(-1, GPIO_V2_LINE_SET_CONFIG_IOCTL): reconfiguring a
+ *           line is the helper's; the worker is killed by SIGSYS
  *
  * Lines are logged at warn level, "test probe: ...", so they show at the
  * test suite's default --log-level warn.
@@ -18,8 +22,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/gpio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,7 +34,8 @@
 
 #define PROBE_NAME_MAX	16
 
-static const char *const probe_names[] = { "open", "socket", "ls" };
+static const char *const probe_names[] = { "open", "socket", "ls", "gpio-values",
+					   "gpio-config" };
 
 /* Copy the next comma-separated token of *@spec into @name; false at the end. */
 static bool probe_next(const char **spec, char name[PROBE_NAME_MAX], bool *too_long)
@@ -110,6 +117,16 @@ static void probe_ls(void)
 	log_warn("test probe: ls /: %u entries", n);
 }
 
+/* The fd is never valid: only the filter's verdict on the request number matters. */
+static void probe_gpio(const char *what, unsigned long request, void *arg)
+{
+	if (ioctl(-1, request, arg) < 0) {
+		log_warn("test probe: ioctl(%s): %s", what, strerror(errno));
+		return;
+	}
+	log_warn("test probe: ioctl(%s): succeeded", what);
+}
+
 void jail_probe_run(const char *spec)
 {
 	char name[PROBE_NAME_MAX];
@@ -122,5 +139,11 @@ void jail_probe_run(const char *spec)
 			probe_socket();
 		else if (!strcmp(name, "ls"))
 			probe_ls();
+		else if (!strcmp(name, "gpio-values"))
+			probe_gpio("GPIO_V2_LINE_GET_VALUES_IOCTL", GPIO_V2_LINE_GET_VALUES_IOCTL,
+				   &(struct gpio_v2_line_values){ .mask = 1 });
+		else if (!strcmp(name, "gpio-config"))
+			probe_gpio("GPIO_V2_LINE_SET_CONFIG_IOCTL", GPIO_V2_LINE_SET_CONFIG_IOCTL,
+				   &(struct gpio_v2_line_config){ 0 });
 	}
 }

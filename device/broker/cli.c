@@ -25,6 +25,7 @@ enum {
 	OPT_PRINT_POLICY,
 	OPT_PRINT_CAPABILITIES,
 	OPT_SYSLOG,
+	OPT_NO_LINE_CAPS,
 };
 
 const struct broker_cli_option broker_cli_options[] = {
@@ -43,6 +44,9 @@ const struct broker_cli_option broker_cli_options[] = {
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, "for debugging only: run the workers and the helper "
 					     "without namespaces, capability drop or seccomp, "
 					     "with the broker's privileges (logged as a warning)" },
+	{ "no-line-caps", OPT_NO_LINE_CAPS, NULL, "every line operation goes through the helper: "
+						  "workers get no GPIO line fd and no value table "
+						  "(slower, see \"Line capabilities\" in the manual)" },
 	{ "seccomp-policy-dir", OPT_SECCOMP_POLICY_DIR, "DIR",
 	  "seccomp policies of the three processes (default: the installed policy directory "
 	  "for this architecture)" },
@@ -307,6 +311,9 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 		return 0;
 	case OPT_SYSLOG:
 		o->syslog = true;
+		return 0;
+	case OPT_NO_LINE_CAPS:
+		o->no_line_caps = true;
 		return 0;
 	case OPT_PRINT_POLICY:
 		if (strcmp(arg, "worker") && strcmp(arg, "helper") && strcmp(arg, "broker"))

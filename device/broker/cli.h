@@ -29,6 +29,7 @@ struct broker_opts {
 	bool help;			/* -h: print usage, nothing else checked */
 	bool version;			/* -V: print version, nothing else checked */
 	bool no_sandbox;		/* --no-sandbox: debugging only, no jail anywhere */
+	bool no_line_caps;		/* --no-line-caps: values always through the helper */
 	const char *seccomp_policy_dir;	/* --seccomp-policy-dir, NULL = default */
 	bool seccomp_log;		/* --seccomp-log: audit mode */
 	const char *print_policy;	/* --print-policy NAME: print and exit */

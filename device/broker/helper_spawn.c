@@ -118,6 +118,8 @@ static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl, int
 	argv[n++] = jail_seccomp_dir();
 	if (o->seccomp_log)
 		argv[n++] = "--seccomp-log";
+	if (o->no_line_caps)
+		argv[n++] = "--no-line-caps";
 	argv[n++] = "--device-list";
 	argv[n++] = o->device_list;
 	if (o->sim_control) {

@@ -30,6 +30,14 @@
 struct chip;
 struct devlist_entry;
 
+/* What line_cap hands out; the fields are those of struct ipc_line_cap. */
+struct chip_cap {
+	uint8_t kind;		/* enum ipc_cap_kind */
+	uint8_t dir;		/* LINE_REQUEST: VIRTIO_GPIO_DIRECTION_OUT / _IN now */
+	uint32_t size;		/* SIM_TABLE: bytes */
+	int fd;
+};
+
 struct chip_ops {
 	const char *kind;	/* "sim" or "gpiod"; shown by the sim control "info" */
 
@@ -64,6 +72,15 @@ struct chip_ops {
 	 * do nothing: the core filters by its own irq type.
 	 */
 	int (*set_irq_type)(struct chip *chip, unsigned int line, uint8_t type);
+	/*
+	 * Optional: a capability for GET_VALUE / SET_VALUE of @line that the
+	 * worker may use without the helper (IPC_EVT_LINE_CAP in ipc.h; the
+	 * core decides whether to hand it out). Returns 0 with *cap, or
+	 * -ENOENT when there is none now (a host line that is not held). The
+	 * fd stays the backend's: valid until the line is released (kind
+	 * LINE_REQUEST) or the chip closes (SIM_TABLE).
+	 */
+	int (*line_cap)(struct chip *chip, unsigned int line, struct chip_cap *cap);
 	/* Name of @line, or NULL / "" for none. Called once, at open. */
 	const char *(*line_name)(struct chip *chip, unsigned int line);
 

@@ -79,6 +79,7 @@ struct gpiod_hline {
 	bool edges;			/* held as an input with edge detection */
 	bool busy_logged;		/* "in use by" said once until a request works */
 	bool broken;			/* its fd failed; no longer watched */
+	bool shared;			/* its request fd went to a worker (line_cap) */
 	unsigned long seqno;		/* last line_seqno seen */
 	char *name;			/* the kernel's name, NULL for none or hidden */
 };
@@ -233,9 +234,27 @@ static int line_apply(struct chip_gpiod *g, unsigned int line, uint8_t dir, bool
 	return 0;
 }
 
-static void line_release(struct chip_gpiod *g, unsigned int line)
+/*
+ * A worker closes its copy of a request fd before it asks for the release,
+ * so the kernel line is free once we close ours. If it is still in use, a
+ * worker kept the fd: it keeps the line (with the configuration it had)
+ * until that worker exits. Say so; nothing more can be done from here.
+ */
+static void check_released(struct chip_gpiod *g, unsigned int line)
+{
+	struct gpiod_line_info *info = gpiod_chip_get_line_info(g->gc, line);
+
+	if (info && gpiod_line_info_is_used(info))
+		log_err("device %u: host line %u is still in use after its release: a worker "
+			"kept the line's request fd; the line stays held until that worker exits",
+			g->index, line);
+	gpiod_line_info_free(info);
+}
+
+static void line_release(struct chip_gpiod *g, unsigned int line, bool check)
 {
 	struct gpiod_hline *l = &g->lines[line];
+	bool shared = l->shared;
 
 	if (l->req) {
 		if (!l->broken)
@@ -246,6 +265,9 @@ static void line_release(struct chip_gpiod *g, unsigned int line)
 	l->out = 0;
 	l->edges = false;
 	l->broken = false;
+	l->shared = false;
+	if (shared && check)
+		check_released(g, line);
 }
 
 static int chip_gpiod_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
@@ -265,7 +287,7 @@ static int chip_gpiod_set_direction(struct chip *chip, unsigned int line, uint8_
 
 	switch (dir) {
 	case VIRTIO_GPIO_DIRECTION_NONE:
-		line_release(g, line);
+		line_release(g, line, true);
 		return 0;
 	case VIRTIO_GPIO_DIRECTION_OUT:
 		/* The core allows OUT only with the irq off. */
@@ -330,6 +352,20 @@ static int chip_gpiod_set_irq_type(struct chip *chip, unsigned int line, uint8_t
 		return 0;
 	/* The core calls this with a type only on lines that are not outputs. */
 	return line_apply(g, line, edges ? VIRTIO_GPIO_DIRECTION_IN : l->dir, edges);
+}
+
+static int chip_gpiod_line_cap(struct chip *chip, unsigned int line, struct chip_cap *cap)
+{
+	struct gpiod_hline *l = &to_gpiod(chip)->lines[line];
+
+	if (!l->req || l->broken)
+		return -ENOENT;
+	l->shared = true;
+	cap->kind = IPC_CAP_LINE_REQUEST;
+	cap->dir = l->dir;
+	cap->size = 0;
+	cap->fd = gpiod_line_request_get_fd(l->req);
+	return 0;
 }
 
 static const char *chip_gpiod_line_name(struct chip *chip, unsigned int line)
@@ -409,7 +445,7 @@ static void chip_gpiod_close(struct chip *chip)
 	struct chip_gpiod *g = to_gpiod(chip);
 
 	for (unsigned int i = 0; g->lines && i < g->chip.ngpio; i++) {
-		line_release(g, i);
+		line_release(g, i, false);
 		free(g->lines[i].name);
 	}
 	free(g->lines);
@@ -431,6 +467,7 @@ static const struct chip_ops chip_gpiod_ops = {
 	.peek_value = chip_gpiod_peek_value,
 	.set_value = chip_gpiod_set_value,
 	.set_irq_type = chip_gpiod_set_irq_type,
+	.line_cap = chip_gpiod_line_cap,
 	.line_name = chip_gpiod_line_name,
 	.event_fd = chip_gpiod_event_fd,
 	.handle_events = chip_gpiod_handle_events,

@@ -19,12 +19,25 @@
  *    direction reports nothing: the core only allows it with the irq off.
  *  - Every line is named "SIM<device>_L<line>" (e.g. "SIM0_L3"): unique
  *    within the chip and across chips, 7-bit ASCII, at most 12 bytes.
+ *
+ * Shared table: the output values live in a sealed memfd of struct
+ * ipc_sim_cell, one per line, which also carries copies of each line's
+ * direction and input level. It is the simulated counterpart of a kernel
+ * line request: the core may hand it to the worker (IPC_CAP_SIM_TABLE), which
+ * then answers GET_VALUE and SET_VALUE itself. Direction and input level stay
+ * ours (the copies are written, never read back), so a worker can only do
+ * to the table what its guest may do anyway with SET_VALUE. The seals stop
+ * it from shrinking the memfd under our mapping. Without memfds the table is
+ * private memory and there is nothing to hand out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "helper/chip_sim.h"
 #include "ipc.h"
@@ -34,7 +47,6 @@
 
 struct sim_line {
 	uint8_t dir;
-	uint8_t out;
 	uint8_t input;
 	char name[SIM_NAME_MAX];
 };
@@ -42,6 +54,9 @@ struct sim_line {
 struct chip_sim {
 	struct chip chip;		/* first: struct chip * converts back */
 	struct sim_line *lines;		/* chip.ngpio entries */
+	struct ipc_sim_cell *cells;	/* chip.ngpio entries, shared when table_fd >= 0 */
+	size_t table_size;
+	int table_fd;			/* sealed memfd of cells, or -1 */
 };
 
 static const struct chip_ops chip_sim_ops;
@@ -51,9 +66,22 @@ static struct chip_sim *to_sim(struct chip *chip)
 	return (struct chip_sim *)((char *)chip - offsetof(struct chip_sim, chip));
 }
 
-static uint8_t sim_level(const struct sim_line *l)
+/* The worker may write any byte there: only 0 counts as low. */
+static uint8_t sim_out(const struct chip_sim *sim, unsigned int line)
 {
-	return l->dir == VIRTIO_GPIO_DIRECTION_OUT ? l->out : l->input;
+	return __atomic_load_n(&sim->cells[line].out, __ATOMIC_ACQUIRE) ? 1 : 0;
+}
+
+static void sim_store(uint8_t *cell_byte, uint8_t v)
+{
+	__atomic_store_n(cell_byte, v, __ATOMIC_RELEASE);
+}
+
+static uint8_t sim_level(const struct chip_sim *sim, unsigned int line)
+{
+	const struct sim_line *l = &sim->lines[line];
+
+	return l->dir == VIRTIO_GPIO_DIRECTION_OUT ? sim_out(sim, line) : l->input;
 }
 
 static int sim_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
@@ -64,31 +92,48 @@ static int sim_get_direction(struct chip *chip, unsigned int line, uint8_t *dir)
 
 static int sim_set_direction(struct chip *chip, unsigned int line, uint8_t dir)
 {
-	struct sim_line *l = &to_sim(chip)->lines[line];
+	struct chip_sim *sim = to_sim(chip);
+	struct sim_line *l = &sim->lines[line];
 
 	switch (dir) {
 	case VIRTIO_GPIO_DIRECTION_NONE:
-		l->out = 0;
+		sim_store(&sim->cells[line].out, 0);
 		l->dir = VIRTIO_GPIO_DIRECTION_IN;
-		return 0;
+		break;
 	case VIRTIO_GPIO_DIRECTION_OUT:
 	case VIRTIO_GPIO_DIRECTION_IN:
 		l->dir = dir;
-		return 0;
+		break;
 	default:
 		return -EINVAL;
 	}
+	sim_store(&sim->cells[line].dir, l->dir);
+	return 0;
 }
 
 static int sim_get_value(struct chip *chip, unsigned int line, uint8_t *value)
 {
-	*value = sim_level(&to_sim(chip)->lines[line]);
+	*value = sim_level(to_sim(chip), line);
 	return 0;
 }
 
 static int sim_set_value(struct chip *chip, unsigned int line, uint8_t value)
 {
-	to_sim(chip)->lines[line].out = value ? 1 : 0;
+	sim_store(&to_sim(chip)->cells[line].out, value ? 1 : 0);
+	return 0;
+}
+
+static int sim_line_cap(struct chip *chip, unsigned int line, struct chip_cap *cap)
+{
+	struct chip_sim *sim = to_sim(chip);
+
+	(void)line;
+	if (sim->table_fd < 0)
+		return -ENOENT;
+	cap->kind = IPC_CAP_SIM_TABLE;
+	cap->dir = 0;
+	cap->size = (uint32_t)sim->table_size;
+	cap->fd = sim->table_fd;
 	return 0;
 }
 
@@ -106,10 +151,21 @@ static const char *sim_line_name(struct chip *chip, unsigned int line)
 	return to_sim(chip)->lines[line].name;
 }
 
+static void sim_table_free(struct chip_sim *sim)
+{
+	if (sim->table_fd >= 0) {
+		munmap(sim->cells, sim->table_size);
+		close(sim->table_fd);
+	} else {
+		free(sim->cells);
+	}
+}
+
 static void sim_close(struct chip *chip)
 {
 	struct chip_sim *sim = to_sim(chip);
 
+	sim_table_free(sim);
 	free(sim->lines);
 	free(sim);
 }
@@ -121,9 +177,35 @@ static const struct chip_ops chip_sim_ops = {
 	.get_value = sim_get_value,
 	.set_value = sim_set_value,
 	.set_irq_type = sim_set_irq_type,
+	.line_cap = sim_line_cap,
 	.line_name = sim_line_name,
 	.close = sim_close,
 };
+
+/* The cells in a sealed memfd (so they can be shared), else in private memory. */
+static int sim_table_new(struct chip_sim *sim, unsigned int nlines)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	void *p;
+
+	sim->table_size = (size_t)nlines * sizeof(struct ipc_sim_cell);
+	sim->table_fd = memfd_create("vhost-user-gpio-sim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (sim->table_fd >= 0) {
+		if (ftruncate(sim->table_fd, (off_t)sim->table_size) == 0 &&
+		    fcntl(sim->table_fd, F_ADD_SEALS, seals) == 0) {
+			p = mmap(NULL, sim->table_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 sim->table_fd, 0);
+			if (p != MAP_FAILED) {
+				sim->cells = p;
+				return 0;
+			}
+		}
+		close(sim->table_fd);
+		sim->table_fd = -1;
+	}
+	sim->cells = calloc(nlines, sizeof(*sim->cells));
+	return sim->cells ? 0 : -ENOMEM;
+}
 
 struct chip *chip_sim_new(unsigned int index, unsigned int nlines)
 {
@@ -136,13 +218,17 @@ struct chip *chip_sim_new(unsigned int index, unsigned int nlines)
 	sim = calloc(1, sizeof(*sim));
 	if (!sim)
 		return NULL;
+	sim->table_fd = -1;
 	sim->lines = calloc(nlines, sizeof(*sim->lines));
-	if (!sim->lines) {
+	if (!sim->lines || sim_table_new(sim, nlines) < 0) {
+		free(sim->lines);
 		free(sim);
+		errno = ENOMEM;
 		return NULL;
 	}
 	for (unsigned int i = 0; i < nlines; i++) {
 		sim->lines[i].dir = VIRTIO_GPIO_DIRECTION_IN;
+		sim->cells[i].dir = VIRTIO_GPIO_DIRECTION_IN;
 		snprintf(sim->lines[i].name, sizeof(sim->lines[i].name), "SIM%u_L%u",
 			 index % 1000, i);
 	}
@@ -166,14 +252,18 @@ static uint64_t sim_now_ns(void)
 
 int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level, bool lose_edge)
 {
+	struct chip_sim *sim;
 	struct sim_line *l;
 	uint8_t before;
 
 	if (!chip_is_sim(chip) || line >= chip->ngpio || level > 1)
 		return -EINVAL;
-	l = &to_sim(chip)->lines[line];
-	before = sim_level(l);
+	sim = to_sim(chip);
+	l = &sim->lines[line];
+	before = sim_level(sim, line);
 	l->input = level;
+	/* Before the edge goes out: a worker reading after it sees the new level. */
+	sim_store(&sim->cells[line].input, level);
 	if (l->dir == VIRTIO_GPIO_DIRECTION_IN && before != level && !lose_edge)
 		chip_report_edge(chip, line, level ? IPC_EDGE_RISING : IPC_EDGE_FALLING, level,
 				 sim_now_ns());
@@ -183,14 +273,16 @@ int chip_sim_set_input(struct chip *chip, unsigned int line, uint8_t level, bool
 int chip_sim_get_state(const struct chip *chip, unsigned int line,
 		       struct chip_sim_line_state *st)
 {
+	const struct chip_sim *sim;
 	const struct sim_line *l;
 
 	if (!chip_is_sim(chip) || line >= chip->ngpio)
 		return -EINVAL;
-	l = &((const struct chip_sim *)chip)->lines[line];
+	sim = (const struct chip_sim *)chip;
+	l = &sim->lines[line];
 	st->dir = l->dir;
-	st->out = l->out;
+	st->out = sim_out(sim, line);
 	st->input = l->input;
-	st->level = sim_level(l);
+	st->level = sim_level(sim, line);
 	return 0;
 }

@@ -278,6 +278,7 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 	ret = dev_build_names(dev, entry);
 	if (ret < 0)
 		goto fail;
+	helper_caps_dev_init(dev, h->line_caps);
 	dev->chip->events.edge = dev_edge;
 	dev->chip->events.ctx = dev;
 	if (dev->chip->ops->event_fd && dev->chip->ops->handle_events) {

@@ -47,6 +47,7 @@ struct helper_opts {
 	bool no_sandbox;
 	const char *seccomp_policy_dir;	/* NULL: the default (sandbox/jail_seccomp.c) */
 	bool seccomp_log;
+	bool no_line_caps;
 };
 
 /* Removes the sim-control socket once we are jailed (sandbox/jail_unlink.c). */
@@ -59,6 +60,7 @@ static void helper_usage(FILE *f)
 		"                              [--sim-control PATH] [--log-level LEVEL]\n"
 		"                              [--report-fd N] [--no-sandbox]\n"
 		"                              [--seccomp-policy-dir DIR] [--seccomp-log]\n"
+		"                              [--no-line-caps]\n"
 		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
 		"         N = /dev/gpiochipN, /PATH = a GPIO chip device, label=NAME = the\n"
 		"         chip with that label; each may add ,lines=SET ,input-only=SET\n"
@@ -68,7 +70,9 @@ static void helper_usage(FILE *f)
 		"  --no-sandbox    for debugging only: no namespaces, capability drop\n"
 		"                  or seccomp\n"
 		"  --seccomp-policy-dir DIR  where helper.policy is (given by the broker)\n"
-		"  --seccomp-log   audit mode: violations are logged, not fatal\n");
+		"  --seccomp-log   audit mode: violations are logged, not fatal\n"
+		"  --no-line-caps  workers ask for every line operation; no GPIO fd or\n"
+		"                  value table is handed to them\n");
 }
 
 /* A non-negative fd number; false after logging what is wrong with @arg. */
@@ -99,6 +103,7 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 		{ "no-sandbox", no_argument, NULL, 'n' },
 		{ "seccomp-policy-dir", required_argument, NULL, 'p' },
 		{ "seccomp-log", no_argument, NULL, 'L' },
+		{ "no-line-caps", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -125,6 +130,9 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 			break;
 		case 'L':
 			o->seccomp_log = true;
+			break;
+		case 'C':
+			o->no_line_caps = true;
 			break;
 		case 'l':
 			o->device_list = optarg;
@@ -430,6 +438,7 @@ int helper_main(int argc, char **argv)
 		return 1;
 	}
 	h.control_fd = o.control_fd;
+	h.line_caps = !o.no_line_caps;
 	/* Peers vanish; their sockets must give EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 

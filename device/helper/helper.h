@@ -5,6 +5,7 @@
  *   dev.c          one device: chip, names block, irq types, edge batching
  *   lineops.c      validation and execution of line ops, DEVICE_INFO payload
  *   session.c      session channels (worker): dispatch table, send queue
+ *   caps.c         line capabilities handed to workers
  *   sim_control.c  the text control socket of simulated chips
  *   chip.c, chip_sim.c, chip_gpiod.c   backends (simulated, libgpiod v2)
  *   devlist.c      the device list and its line access policy
@@ -44,6 +45,10 @@ struct helper_session {
 	struct event *ev_read, *ev_write;
 	struct helper_out *outq, **outq_tail; /* messages the socket would not take yet */
 	uint32_t outq_bytes;
+	/* line capabilities given to this session's worker (caps.c) */
+	uint8_t *cap_given;		/* [dev->ngpio] 1: it has the line's request fd */
+	unsigned int ncaps;
+	bool table_given;		/* it has the simulated chip's table */
 };
 
 /* pending_slot[] of a line with no edge in the batch being collected. */
@@ -75,6 +80,9 @@ struct helper_dev {
 	struct ipc_line_edge pending[HELPER_EDGE_BATCH]; /* not yet sent, in order */
 	unsigned int npending;
 	uint16_t *pending_slot;		/* [ngpio] index in pending, or HELPER_NO_SLOT */
+	bool caps;			/* hand out line capabilities (caps.c) */
+	bool caps_table_ok;		/* ... including a simulated chip's whole table */
+	uint64_t ops_run;		/* line ops executed, for the sim control "stats" */
 };
 
 struct helper {
@@ -89,6 +97,7 @@ struct helper {
 	struct event *reaper;
 	struct ipc_msg *rx;		/* receive buffer of every channel */
 	unsigned int next_session_id;
+	bool line_caps;			/* not --no-line-caps */
 	int exit_status;		/* set before leaving the loop */
 };
 
@@ -114,6 +123,14 @@ void helper_line_op(struct helper_dev *dev, const struct ipc_line_op *op,
  */
 int helper_device_info(struct helper_dev *dev, struct ipc_device_info *info, uint8_t **body);
 const char *helper_irq_type_name(uint8_t type);
+
+/* caps.c */
+/* After the chip is open and the policy applied; @enabled: not --no-line-caps. */
+void helper_caps_dev_init(struct helper_dev *dev, bool enabled);
+/* Offer the worker what @op (host byte order), answered @res, makes possible. */
+void helper_caps_after_op(struct helper_session *s, const struct ipc_line_op *op,
+			  const struct ipc_line_result *res);
+void helper_caps_session_free(struct helper_session *s);
 
 /* session.c */
 /* Bind @fd (a SEQPACKET socket) to @dev. Takes @fd in every case. */

@@ -94,6 +94,8 @@ static int answer_line_ops(struct helper_session *s, const struct ipc_msg *msg)
 
 		memcpy(&op, msg->payload + i * sizeof(op), sizeof(op));
 		helper_line_op(s->dev, &op, &res[i]);
+		s->dev->ops_run++;
+		helper_caps_after_op(s, &op, &res[i]);
 		log_debug("device %u: session %u: op %u line %u value %u -> status %u value %u",
 			  s->dev->index, s->id, op.op, op.line, op.value, res[i].status,
 			  res[i].value);
@@ -296,6 +298,7 @@ void helper_sessions_reap(struct helper *h)
 		struct helper_session *s = h->dead;
 
 		h->dead = s->next;
+		helper_caps_session_free(s);
 		free(s);
 	}
 }

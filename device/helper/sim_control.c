@@ -8,6 +8,9 @@
  *   set DEV LINE LEVEL [noevent]  ->  ok
  *   get DEV LINE         ->  ok dir=in|out value=0|1 input=0|1 irq=TYPE[ hidden]
  *   info DEV             ->  ok lines=N kind=sim|gpiod[ visible=M]
+ *   stats DEV            ->  ok ops=N   (line ops the helper ran for DEV;
+ *                                        values a worker answered itself
+ *                                        through a line capability are not)
  *   anything else        ->  err <reason naming the bad token>
  *
  * DEV is the 0-based index in the device list and must be a simulated chip
@@ -185,6 +188,14 @@ static void sim_cmd_info(struct sim_control *sc, char **arg, struct evbuffer *ou
 				    dev->chip->ops->kind);
 }
 
+static void sim_cmd_stats(struct sim_control *sc, char **arg, struct evbuffer *out)
+{
+	struct helper_dev *dev = sim_lookup(sc, arg[0], false, NULL, NULL, out);
+
+	if (dev)
+		evbuffer_add_printf(out, "ok ops=%llu\n", (unsigned long long)dev->ops_run);
+}
+
 static const struct {
 	const char *name;
 	unsigned int nargs, optargs;
@@ -194,6 +205,7 @@ static const struct {
 	{ "set", 3, 1, "set DEV LINE LEVEL [noevent]", sim_cmd_set },
 	{ "get", 2, 0, "get DEV LINE", sim_cmd_get },
 	{ "info", 1, 0, "info DEV", sim_cmd_info },
+	{ "stats", 1, 0, "stats DEV", sim_cmd_stats },
 };
 
 /* Trust note: @line is client text (bounded, NUL-terminated, no newline). */
@@ -223,7 +235,7 @@ static void sim_command(struct sim_control *sc, char *line, struct evbuffer *out
 			sim_cmds[i].run(sc, tok + 1, out);
 		return;
 	}
-	evbuffer_add_printf(out, "err unknown command '%s' (set, get, info)\n",
+	evbuffer_add_printf(out, "err unknown command '%s' (set, get, info, stats)\n",
 			    sim_show(tok[0], show, sizeof(show)));
 }
 

@@ -24,6 +24,7 @@ static const struct ipc_rule hc_rules[] = {
 	{ IPC_EVT_LINE_EDGE, sizeof(struct ipc_line_edge), IPC_MSG_MAX, 0,
 	  sizeof(struct ipc_line_edge), 0 },
 	{ IPC_CONT_DEVICE_INFO, 1, IPC_DEVICE_INFO_CONT, 0, 0, 0 },
+	{ IPC_EVT_LINE_CAP, sizeof(struct ipc_line_cap), sizeof(struct ipc_line_cap), 0, 0, 1 },
 };
 
 /* Largest device info body accepted: 65535 lines with 32-byte names is 2.2 MiB. */
@@ -56,14 +57,28 @@ static int hc_recv_admitted(struct worker *w, struct ipc_msg *msg, bool block)
 	ret = ipc_recv(w->session_fd, msg);
 	if (ret < 0)
 		return ret;
-	if (msg->fd >= 0) {
-		close(msg->fd);
+	/* Only IPC_EVT_LINE_CAP comes with an fd; the caller owns it then. */
+	ret = ipc_admit(msg, hc_rules, sizeof(hc_rules) / sizeof(hc_rules[0]));
+	if (ret < 0) {
+		log_err("helper sent a malformed %s (%u bytes, %s fd)",
+			ipc_type_name(msg->hdr.type), msg->hdr.len, msg->fd >= 0 ? "with" : "no");
+		if (msg->fd >= 0)
+			close(msg->fd);
 		msg->fd = -1;
 	}
-	ret = ipc_admit(msg, hc_rules, sizeof(hc_rules) / sizeof(hc_rules[0]));
-	if (ret < 0)
-		log_err("helper sent a malformed %s (%u bytes)", ipc_type_name(msg->hdr.type),
-			msg->hdr.len);
+	return ret;
+}
+
+/* Before the device info is complete nothing may carry an fd. */
+static int hc_recv_info_part(struct worker *w, struct ipc_msg *msg)
+{
+	int ret = hc_recv_admitted(w, msg, true);
+
+	if (ret == 0 && msg->fd >= 0) {
+		close(msg->fd);
+		msg->fd = -1;
+		ret = -EPROTO;
+	}
 	return ret;
 }
 
@@ -104,7 +119,7 @@ static int hc_recv_info_body(struct worker *w, struct ipc_msg *msg, uint8_t *bod
 			     uint64_t size, uint64_t have)
 {
 	while (have < size) {
-		int ret = hc_recv_admitted(w, msg, true);
+		int ret = hc_recv_info_part(w, msg);
 
 		if (ret < 0)
 			return ret;
@@ -155,7 +170,7 @@ int hc_get_device_info(struct worker *w)
 	if (ret < 0)
 		return ret;
 	do
-		ret = hc_recv_admitted(w, &msg, true);
+		ret = hc_recv_info_part(w, &msg);
 	while (ret == 0 && msg.hdr.type == IPC_EVT_LINE_EDGE);	/* nothing to latch yet */
 	if (ret < 0)
 		return ret;
@@ -176,6 +191,9 @@ int hc_get_device_info(struct worker *w)
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = wk_caps_init(w);
+	if (ret < 0)
+		goto out;
 	hc_restore_lines(w, body);
 out:
 	free(body);
@@ -225,7 +243,17 @@ static int hc_dispatch(struct worker *w, const struct ipc_msg *msg)
 {
 	unsigned int n;
 
+	struct ipc_line_cap cap;
+
 	switch (msg->hdr.type) {
+	case IPC_EVT_LINE_CAP:
+		memcpy(&cap, msg->payload, sizeof(cap));
+		cap.line = le16toh(cap.line);
+		cap.size = le32toh(cap.size);
+		if (wk_caps_receive(w, &cap, msg->fd) < 0)
+			log_warn("helper sent a capability that does not fit (kind %u, line %u, "
+				 "size %u): ignored", cap.kind, cap.line, cap.size);
+		return 0;
 	case IPC_ANS_LINE_OPS:
 		n = msg->hdr.len / sizeof(struct ipc_line_result);
 		for (unsigned int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@
  *   vu_handlers.c   the vhost-user request table and its handlers
  *   wk_queues.c     ring start/stop, requestq FIFO, eventq, notifications
  *   helper_client.c the session channel to the helper
+ *   wk_caps.c       line capabilities: values without the helper hop
  *
  * Maintenance contract: connection-scoped state lives in struct worker and is
  * reset by wk_reset_connection_state(); line state lives in the helper.
@@ -38,6 +39,16 @@ struct wk_req {
 	uint8_t status, value;
 	uint32_t used_len;		/* bytes to report (what we wrote) */
 	uint8_t *resp[2];		/* where status and value go, NULL if absent */
+};
+
+/* Per guest line, for wk_caps.c; all zero means "no capability, nothing pending". */
+struct wk_line {
+	int cap_fd1;			/* line request fd + 1, 0 for none */
+	uint8_t dir;			/* with a cap: VIRTIO_GPIO_DIRECTION_OUT / _IN */
+	uint8_t out;			/* value last driven through the cap */
+	bool out_unsynced;		/* ... and not yet told to the helper */
+	uint32_t inflight;		/* ops of this line sent to the helper, unanswered */
+	uint32_t releasing;		/* of which SET_DIRECTION(NONE) */
 };
 
 struct worker;
@@ -85,6 +96,12 @@ struct worker {
 	/* level reads for the eventq (WK_TAG_LEVEL_READ), sent in one batch */
 	struct ipc_line_op level_reads[IPC_MAX_OPS];
 	unsigned int nlevel_reads;
+
+	/* line capabilities (wk_caps.c) */
+	struct wk_line *lines;		/* [info.ngpio] */
+	unsigned int ncaps;		/* line request fds held */
+	struct ipc_sim_cell *sim_table;	/* mapped IPC_CAP_SIM_TABLE, or NULL */
+	size_t sim_table_size;
 };
 
 /*
@@ -92,6 +109,9 @@ struct worker {
  * FIFO: the low 16 bits are the line. FIFO tags never have it.
  */
 #define WK_TAG_LEVEL_READ	0x80000000u
+/* The worker's SET_VALUE telling the helper a value driven directly (wk_caps.c). */
+#define WK_TAG_SYNC		0x40000000u
+#define WK_TAG_OWN		(WK_TAG_LEVEL_READ | WK_TAG_SYNC)
 
 #define WK_FEATURES	((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPIO_F_IRQ) | \
 			 (1ull << VIRTIO_F_INDIRECT_DESC) | (1ull << VIRTIO_F_EVENT_IDX) | \
@@ -137,6 +157,23 @@ void wk_irq_complete(void *ctx, uint16_t head, uint64_t status_gpa, uint8_t stat
 void wk_irq_read_level(void *ctx, uint16_t gpio);
 /* Send the level reads collected so far (wk_process_eventq() does it at its end). */
 void wk_level_reads_flush(struct worker *w);
+
+/* wk_caps.c */
+int wk_caps_init(struct worker *w);
+void wk_caps_free(struct worker *w);
+/* Takes @fd in every case. Returns 0, or -errno for a capability that makes no sense. */
+int wk_caps_receive(struct worker *w, const struct ipc_line_cap *cap, int fd);
+/* Answer @op (host byte order) directly if allowed; true with *value set when done. */
+bool wk_caps_try(struct worker *w, const struct ipc_line_op *op, uint8_t *value);
+/*
+ * @op is about to go to the helper: count it, close a cap it releases.
+ * Returns 1 with *sync filled when a WK_TAG_SYNC op must go out before it.
+ */
+unsigned int wk_caps_before_forward(struct worker *w, const struct ipc_line_op *op,
+				    struct ipc_line_op *sync);
+/* The helper answered an op of @line sent through wk_caps_before_forward(). */
+void wk_caps_answered(struct worker *w, uint16_t line, uint16_t op, uint32_t req_value,
+		      bool ok);
 
 /* helper_client.c */
 int hc_get_device_info(struct worker *w);

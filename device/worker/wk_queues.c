@@ -193,12 +193,25 @@ static bool wk_req_decode(struct worker *w, const struct vq_chain *chain, struct
 	}
 }
 
+/* Queue @op for the helper, sending a full batch. */
+static int wk_ops_add(struct worker *w, struct ipc_line_op *ops, unsigned int *n,
+		      const struct ipc_line_op *op)
+{
+	ops[(*n)++] = *op;
+	if (*n < IPC_MAX_OPS)
+		return 0;
+	*n = 0;
+	return hc_send_ops(w, ops, IPC_MAX_OPS);
+}
+
 void wk_process_requestq(struct worker *w)
 {
 	static struct ipc_line_op ops[IPC_MAX_OPS];
 	struct wk_queue *q = &w->q[VGPIO_QUEUE_REQUEST];
+	struct ipc_line_op op, sync;
 	struct vq_chain chain;
 	unsigned int nops = 0;
+	uint8_t value;
 	int ret;
 
 	while (wk_queue_ready(w, VGPIO_QUEUE_REQUEST) && w->fifo_len < w->fifo_cap) {
@@ -212,18 +225,24 @@ void wk_process_requestq(struct worker *w)
 			break;
 		}
 		r = wk_fifo_at(w, w->fifo_len++);
-		if (!wk_req_decode(w, &chain, r, &ops[nops]))
+		if (!wk_req_decode(w, &chain, r, &op))
 			continue;
-		r->tag = w->next_tag++ & ~WK_TAG_LEVEL_READ;
-		ops[nops].tag = htole32(r->tag);
-		r->forwarded = true;
 		r->used_len = 2;
-		w->unresolved++;
-		if (++nops == IPC_MAX_OPS) {
-			if (hc_send_ops(w, ops, nops) < 0)
-				goto lost;
-			nops = 0;
+		if (wk_caps_try(w, &op, &value)) {
+			r->status = VIRTIO_GPIO_STATUS_OK;
+			r->value = value;
+			r->resolved = true;
+			wk_req_write(r);
+			continue;
 		}
+		if (wk_caps_before_forward(w, &op, &sync) && wk_ops_add(w, ops, &nops, &sync) < 0)
+			goto lost;
+		r->tag = w->next_tag++ & ~WK_TAG_OWN;
+		op.tag = htole32(r->tag);
+		r->forwarded = true;
+		w->unresolved++;
+		if (wk_ops_add(w, ops, &nops, &op) < 0)
+			goto lost;
 	}
 	if (nops && hc_send_ops(w, ops, nops) < 0)
 		goto lost;
@@ -250,10 +269,16 @@ void wk_fail_unresolved(struct worker *w)
 
 int wk_req_answered(struct worker *w, const struct ipc_line_result *res)
 {
+	bool ok = res->status == VIRTIO_GPIO_STATUS_OK;
+
 	if (res->tag & WK_TAG_LEVEL_READ) {
 		/* Not a FIFO entry; vgpio_irq checks the line number. */
-		vgpio_irq_level(w->irq, (uint16_t)res->tag, res->status == VIRTIO_GPIO_STATUS_OK,
-				res->value);
+		vgpio_irq_level(w->irq, (uint16_t)res->tag, ok, res->value);
+		return 0;
+	}
+	if (res->tag & WK_TAG_SYNC) {
+		/* Not a FIFO entry either; wk_caps checks the line number. */
+		wk_caps_answered(w, (uint16_t)res->tag, IPC_OP_SET_VALUE, 0, ok);
 		return 0;
 	}
 	for (uint32_t off = 0; off < w->fifo_len; off++) {
@@ -264,11 +289,11 @@ int wk_req_answered(struct worker *w, const struct ipc_line_result *res)
 		/* The first unresolved entry is the oldest forwarded one. */
 		if (r->tag != res->tag)
 			return -EPROTO;
-		r->status = res->status == VIRTIO_GPIO_STATUS_OK ? VIRTIO_GPIO_STATUS_OK
-								 : VIRTIO_GPIO_STATUS_ERR;
-		r->value = r->status == VIRTIO_GPIO_STATUS_OK ? res->value : 0;
+		r->status = ok ? VIRTIO_GPIO_STATUS_OK : VIRTIO_GPIO_STATUS_ERR;
+		r->value = ok ? res->value : 0;
 		r->resolved = true;
 		w->unresolved--;
+		wk_caps_answered(w, r->gpio, r->type, r->req_value, ok);
 		return 0;
 	}
 	return -EPROTO;

@@ -124,6 +124,7 @@ static void wk_teardown(struct worker *w)
 	if (w->base)
 		event_base_free(w->base);
 	vgpio_irq_free(w->irq);
+	wk_caps_free(w);
 	free(w->names);
 	free(w->fifo);
 	close(w->conn_fd);

@@ -46,11 +46,15 @@ static void t_inflight_answered_err(void)
 	CHECK(helper > 0);
 	if (!t || helper <= 0)
 		goto out;
-	/* A working request first, then the helper freezes with six more queued. */
+	/*
+	 * A working request first, then the helper freezes with six more queued
+	 * (GET_DIRECTION: values may be answered by the worker itself).
+	 */
 	CHECK_EQ(tfe_cmd(t, VIRTIO_GPIO_MSG_GET_VALUE, 1, 0, NULL), VIRTIO_GPIO_STATUS_OK);
 	CHECK_EQ(kill(helper, SIGSTOP), 0);
 	for (int i = 0; i < INFLIGHT; i++)
-		heads[i] = tfe_req_post(t, VIRTIO_GPIO_MSG_GET_VALUE, (uint16_t)i, 0, 2, false);
+		heads[i] = tfe_req_post(t, VIRTIO_GPIO_MSG_GET_DIRECTION, (uint16_t)i, 0, 2,
+					 false);
 	CHECK_EQ(tfe_kick(t, 0), 0);
 	usleep(50 * 1000);	/* let the worker forward them (not asserted on) */
 	CHECK_EQ(kill(helper, SIGKILL), 0);

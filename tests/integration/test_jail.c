@@ -24,6 +24,7 @@
 
 #include "../harness.h"
 #include "../frontend/tfe.h"
+#include "ipc.h"
 
 /*
  * TODO(lead): set to 1 once jail_seccomp() (sandbox/jail_seccomp.c) loads
@@ -36,7 +37,7 @@
 #define CAP_SETPCAP_BIT		8
 #define CAP_SYS_ADMIN_BIT	21
 #define BROKER_CAPS		((1ull << CAP_SETPCAP_BIT) | (1ull << CAP_SYS_ADMIN_BIT))
-#define WORKER_NOFILE		64	/* JAIL_WORKER_NOFILE */
+#define WORKER_NOFILE		(64 + IPC_MAX_LINE_CAPS)	/* JAIL_WORKER_NOFILE */
 #define HELPER_NOFILE_1DEV	36	/* JAIL_HELPER_NOFILE_BASE + 1 x PER_DEV */
 #define NO_SANDBOX_WARNING \
 	"SANDBOX DISABLED: for debugging only; the worker runs with the broker's privileges"
@@ -406,6 +407,42 @@ static void t_probe_socket(void)
 	stop();
 }
 
+/*
+ * Line capabilities: of the GPIO ioctls the worker may only use the two value
+ * ones. GET_VALUES passes the filter (EBADF on a bad fd), SET_CONFIG kills.
+ */
+static void t_probe_gpio_ioctls(void)
+{
+	static const char *const env[] = { "VUG_TEST_WORKER_PROBE=gpio-values,gpio-config",
+					   NULL };
+	struct tfe *t;
+	char want[256];
+
+	if (!start("s8", NULL, env))
+		return;
+	t = tfe_daemon_connect(&dmn, 0);
+	CHECK(t != NULL);
+	CHECK_EQ(tfe_file_wait(logpath, "test probe: ioctl(GPIO_V2_LINE_GET_VALUES_IOCTL): "
+			       "Bad file descriptor", 1, TFE_TIMEOUT_MS), 0);
+#if JAIL_TEST_SECCOMP
+	if (t)
+		CHECK(tfe_handshake(t, TFE_QEMU9) < 0);
+	snprintf(want, sizeof(want), "for %s killed by seccomp: syscall ioctl (%d) refused by "
+		 "policy worker (", dmn.sock, (int)SYS_ioctl);
+	CHECK_EQ(tfe_file_wait(logpath, want, 1, TFE_TIMEOUT_MS), 0);
+	CHECK_EQ(tfe_file_count(logpath, "test probe: ioctl(GPIO_V2_LINE_SET_CONFIG_IOCTL)"), 0);
+#else
+	(void)want;
+#endif
+	tfe_free(t);
+	t = tfe_daemon_open(&dmn, TFE_QEMU9);
+	CHECK(t != NULL);
+	if (t)
+		check_gpio_path(t);
+	tfe_free(t);
+	stop();
+}
+
 /* A SIGSYS that seccomp did not send is not a report: the worker ignores it. */
 static void t_foreign_sigsys(void)
 {
@@ -576,5 +613,6 @@ static void t_unprivileged(void)
 }
 
 TEST_MAIN(TEST_CASE(t_jailed), TEST_CASE(t_mem_table_max), TEST_CASE(t_probe_open_ls), TEST_CASE(t_probe_socket),
+	  TEST_CASE(t_probe_gpio_ioctls),
 	  TEST_CASE(t_foreign_sigsys), TEST_CASE(t_no_sandbox), TEST_CASE(t_sim_socket_removed),
 	  TEST_CASE(t_unprivileged))

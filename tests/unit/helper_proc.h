@@ -94,13 +94,46 @@ static inline pid_t spawn(const char *const *args, int *ctl, int err_fd)
 	return pid;
 }
 
+/*
+ * IPC_EVT_LINE_CAP messages that recv_timeout() took aside, in order, with
+ * their fds (closed by hp_caps_clear(); past HP_MAX_CAPS only counted).
+ */
+#define HP_MAX_CAPS	16
+static struct {
+	struct ipc_line_cap cap;
+	int fd;
+} hp_cap[HP_MAX_CAPS];
+static unsigned int hp_ncaps;
+
+static inline void hp_caps_clear(void)
+{
+	for (unsigned int i = 0; i < hp_ncaps && i < HP_MAX_CAPS; i++)
+		close(hp_cap[i].fd);
+	hp_ncaps = 0;
+}
+
+/* The next message that is not a line capability (those go to hp_cap[]). */
 static inline int recv_timeout(int fd, struct ipc_msg *m, int ms)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ret;
 
-	if (poll(&p, 1, ms) != 1)
-		return -ETIMEDOUT;
-	return ipc_recv(fd, m);
+	for (;;) {
+		if (poll(&p, 1, ms) != 1)
+			return -ETIMEDOUT;
+		ret = ipc_recv(fd, m);
+		if (ret < 0 || m->hdr.type != IPC_EVT_LINE_CAP)
+			return ret;
+		CHECK_EQ(m->hdr.len, sizeof(struct ipc_line_cap));
+		CHECK(m->fd >= 0);
+		if (hp_ncaps < HP_MAX_CAPS) {
+			memcpy(&hp_cap[hp_ncaps].cap, m->payload, sizeof(hp_cap[0].cap));
+			hp_cap[hp_ncaps].fd = m->fd;
+		} else if (m->fd >= 0) {
+			close(m->fd);
+		}
+		hp_ncaps++;
+	}
 }
 
 static inline int sim_connect(const char *path)
@@ -116,12 +149,12 @@ static inline int sim_connect(const char *path)
 	return fd;
 }
 
-/* Start a helper for @list with a sim control socket; wait for READY. */
-static inline int start(struct hp *h, const char *list, unsigned int ndev)
+/* Start a helper for @list with a sim control socket (and @extra, or NULL); wait for READY. */
+static inline int start_ex(struct hp *h, const char *list, unsigned int ndev, const char *extra)
 {
 	static unsigned int seq;
 	const char *args[] = { "--device-list", list, "--sim-control", h->path,
-			       "--log-level", "warn", NULL };
+			       "--log-level", "warn", extra, NULL };
 
 	snprintf(h->path, sizeof(h->path), "%s/sim%u.sock", tmpdir, seq++);
 	h->sim = -1;
@@ -134,6 +167,11 @@ static inline int start(struct hp *h, const char *list, unsigned int ndev)
 	h->sim = sim_connect(h->path);
 	CHECK(h->sim >= 0);
 	return h->sim >= 0 ? 0 : -1;
+}
+
+static inline int start(struct hp *h, const char *list, unsigned int ndev)
+{
+	return start_ex(h, list, ndev, NULL);
 }
 
 /* Close the control channel: the helper must exit 0 and remove its socket. */
@@ -178,6 +216,7 @@ static inline int session(struct hp *h, uint16_t dev)
 static inline int ops(int s, const struct ipc_line_op *op, unsigned int n,
 		      struct ipc_line_result *res)
 {
+	memset(res, 0, n * sizeof(*res));
 	if (ipc_send(s, IPC_REQ_LINE_OPS, op, n * sizeof(*op), -1) < 0 ||
 	    recv_timeout(s, &msg, TIMEOUT_MS) < 0)
 		return -1;

@@ -86,7 +86,7 @@ static void test_sim_errors(void)
 	SIM_IS(&h, "info 0\r\n", "ok lines=8 kind=sim");
 	SIM_IS(&h, "  get\t0  7 \n", "ok dir=in value=0 input=0 irq=none");
 	SIM_IS(&h, "\n", "err empty command");
-	SIM_IS(&h, "frob 1\n", "err unknown command 'frob' (set, get, info)");
+	SIM_IS(&h, "frob 1\n", "err unknown command 'frob' (set, get, info, stats)");
 	SIM_IS(&h, "get 0\n", "err 'get' needs 2 arguments: get DEV LINE");
 	SIM_IS(&h, "info 0 extra\n", "err extra argument 'extra': info DEV");
 	SIM_IS(&h, "set 0 1 1 quietly\n", "err bad flag 'quietly' (noevent)");
