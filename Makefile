@@ -45,6 +45,9 @@ UNIT     := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/te
 INTEG    := $(patsubst tests/integration/%.c,$(B)/tests/integration/%,$(wildcard tests/integration/test_*.c))
 PROGS    := $(B)/vhost-user-gpio $(B)/vhost-user-gpio-helper
 
+# The first rule of an included file would otherwise be the default goal.
+.DEFAULT_GOAL := all
+
 # make bench / bench-quick: the benchmark front-end (tests/bench/README.md).
 include tests/bench/bench.mk
 # make fuzz / fuzz-regress / fuzz-seeds: the fuzz targets (tests/fuzz/fuzz.mk).
