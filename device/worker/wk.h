@@ -102,6 +102,9 @@ struct worker {
 	unsigned int ncaps;		/* line request fds held */
 	struct ipc_sim_cell *sim_table;	/* mapped IPC_CAP_SIM_TABLE, or NULL */
 	size_t sim_table_size;
+
+	/* requests served, for the log line at the end */
+	uint64_t nreq, nreq_direct;
 };
 
 /*

@@ -225,10 +225,12 @@ void wk_process_requestq(struct worker *w)
 			break;
 		}
 		r = wk_fifo_at(w, w->fifo_len++);
+		w->nreq++;
 		if (!wk_req_decode(w, &chain, r, &op))
 			continue;
 		r->used_len = 2;
 		if (wk_caps_try(w, &op, &value)) {
+			w->nreq_direct++;
 			r->status = VIRTIO_GPIO_STATUS_OK;
 			r->value = value;
 			r->resolved = true;

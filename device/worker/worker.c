@@ -34,7 +34,9 @@ static void wk_on_conn(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	ret = vu_msg_recv(fd, &msg);
 	if (ret == -ECONNRESET) {
-		log_info("front-end closed the connection");
+		log_info("front-end closed the connection after %llu requests (%llu values answered "
+			 "through line capabilities)", (unsigned long long)w->nreq,
+			 (unsigned long long)w->nreq_direct);
 		wk_stop_loop(w, 0);
 		return;
 	}

@@ -25,6 +25,13 @@ grep -qF "$BUSY" /tmp/daemon.log || vug_fail "no warning '$BUSY' in the daemon l
 ok "the daemon names the holder of a busy line"
 grep -qF "$DUP" /tmp/daemon.log || vug_fail "no warning '$DUP' in the daemon log"
 ok "a repeated kernel line name reaches the guest once"
+# Line capabilities: the worker drove and read values on the kernel line requests the helper
+# handed over (only GET/SET_VALUES allowed by its filter), and gave each back on release (the
+# helper logs an error if a released line stays in use; vug_stop fails on any error).
+direct=$(sed -n 's/.*(\([0-9]*\) values answered through line capabilities).*/\1/p' \
+	/tmp/daemon.log | sort -n | tail -1)
+[ "${direct:-0}" -gt 0 ] || vug_fail "no value went through a kernel line request (line capability)"
+ok "$direct values read or driven by the worker on kernel line requests"
 run gpioinfo -c "$SIMCHIP"
 vug_stop "$BUSY" "$DUP"
 dmesg_check chip
