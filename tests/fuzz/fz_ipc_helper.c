@@ -54,6 +54,7 @@ struct fzh {
 	struct expect exp[FZH_MAX_EXPECT];
 	unsigned int nexp;
 	unsigned int sessions;
+	bool table_seen;		/* this session got the sim table */
 };
 
 static struct fzh F;
@@ -143,19 +144,67 @@ static void check_info(struct fzh *f, const uint8_t *buf, uint32_t len)
 	FZ_ASSERT(have == size);
 }
 
+/* One datagram and how many fds came with it (closed here). */
+static ssize_t recv_counting_fds(int fd, uint8_t *buf, size_t size, unsigned int *nfds)
+{
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { .iov_base = buf, .iov_len = size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	*nfds = 0;
+	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; c; c = CMSG_NXTHDR(&mh, c)) {
+		int got[4];
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		FZ_ASSERT(c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && k <= 4);
+		memcpy(got, CMSG_DATA(c), k * sizeof(int));
+		for (size_t i = 0; i < k; i++)
+			close(got[i]);
+		*nfds += (unsigned int)k;
+	}
+	FZ_ASSERT(n < 0 || !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)));
+	return n;
+}
+
+/*
+ * A line capability: only the simulated chip's table, only to a guest that
+ * sees the whole chip without input-only lines, once per session.
+ */
+static void check_cap(struct fzh *f, const uint8_t *p, uint32_t len, unsigned int nfds)
+{
+	struct ipc_line_cap cap;
+
+	FZ_ASSERT(len == sizeof(cap) && nfds == 1);
+	memcpy(&cap, p, sizeof(cap));
+	FZ_ASSERT(f->h.line_caps && f->dev.caps_table_ok && !f->table_seen);
+	FZ_ASSERT(cap.kind == IPC_CAP_SIM_TABLE && cap.line == 0 && cap.dir == 0 &&
+		  le32toh(cap.size) == f->dev.chip->ngpio * sizeof(struct ipc_sim_cell));
+	/* It comes before the answer to the op that made it possible. */
+	FZ_ASSERT(f->nexp > 0 && !f->exp[0].info);
+	f->table_seen = true;
+}
+
 /* Read what the helper sent; false once it closed the session. */
 static bool drain(struct fzh *f)
 {
 	static uint8_t buf[IPC_MSG_MAX];
 	struct ipc_hdr hdr;
+	unsigned int nfds;
 	ssize_t n;
 
-	while ((n = recv(f->us, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+	while ((n = recv_counting_fds(f->us, buf, sizeof(buf), &nfds)) > 0) {
 		const uint8_t *p = buf + sizeof(hdr);
 
 		FZ_ASSERT(n >= (ssize_t)sizeof(hdr));
 		memcpy(&hdr, buf, sizeof(hdr));
 		FZ_ASSERT(hdr.len == n - sizeof(hdr));
+		if (hdr.type == IPC_EVT_LINE_CAP) {
+			check_cap(f, p, hdr.len, nfds);
+			continue;
+		}
+		FZ_ASSERT(nfds == 0);
 		if (hdr.type == IPC_EVT_LINE_EDGE) {
 			FZ_ASSERT(hdr.len && hdr.len % sizeof(struct ipc_line_edge) == 0);
 			for (uint32_t off = 0; off < hdr.len; off += sizeof(struct ipc_line_edge)) {
@@ -200,6 +249,7 @@ static void open_session(struct fzh *f, bool small)
 	f->us = sp[0];
 	f->nexp = 0;
 	f->sessions++;
+	f->table_seen = false;
 }
 
 /* One datagram; returns whether the helper must accept it. */
@@ -272,6 +322,7 @@ static void setup(struct fzh *f, struct fz_in *in, uint8_t flags)
 	f->h.rx = malloc(sizeof(*f->h.rx));
 	f->h.devs = &f->dev;
 	f->h.ndevs = 1;
+	f->h.line_caps = flags & 8;
 	FZ_ASSERT(f->h.rx);
 	snprintf(text, sizeof(text), "s%u%s", lines, policies[flags & 3]);
 	if (devlist_parse(text, &f->dl, err, sizeof(err)) < 0) {

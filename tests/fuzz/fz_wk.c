@@ -25,7 +25,11 @@
  *    for a buffer that is not held for that line; eventq used length 1;
  *  - at most one held buffer per line, the one vgpio_irq says it holds;
  *  - MUST 12/31: when a disable completes, the line has no buffer left;
- *  - at the end, with every op answered, no popped request is left.
+ *  - at the end, with every op answered, no popped request is left;
+ *  - with the sim table handed over (IPC_CAP_SIM_TABLE), exactly the
+ *    GET_VALUE / SET_VALUE requests of lines with no op at the helper are
+ *    answered by the worker, from the table (value of the direction the
+ *    table shows), and SET_VALUE writes the table.
  */
 #include <endian.h>
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -166,8 +171,9 @@ static void helper_read(struct wkf *x)
 			for (unsigned int i = 0; i < x->rq_n; i++) {
 				struct wkf_req *r = &x->req[x->rq_order[i]];
 
-				if (!r->fwd || r->matched)
+				if (!r->fwd || r->matched || r->local)
 					continue;
+				FZ_ASSERT(r->classified);
 				FZ_ASSERT(wkf_req_popped(x, r));
 				FZ_ASSERT(p->op == r->type && p->line == r->gpio);
 				FZ_ASSERT(p->value == (r->type == VIRTIO_GPIO_MSG_GET_DIRECTION ||
@@ -203,6 +209,7 @@ static void helper_answer(struct wkf *x, unsigned int k)
 				.value = s % 3 == 2 ? (s & 0x10 ? 2 : 1) : s % 3,
 			};
 			if (p->head >= 0) {
+				x->inflight[p->line]--;
 				x->req[p->head].answered = true;
 				x->req[p->head].ans_status = res[i].status;
 				x->req[p->head].ans_value = res[i].value;
@@ -264,6 +271,71 @@ static void helper_bogus(struct wkf *x)
 	 */
 	if (!x->lost)
 		x->chaos = true;
+}
+
+/*
+ * The helper of a simulated chip hands over its value table (sometimes of
+ * the wrong size, which the worker must refuse); once it has, this changes
+ * the direction and input copies of a line, as the helper's own ops would.
+ */
+static void helper_table(struct wkf *x)
+{
+	size_t size = x->ngpio * sizeof(struct ipc_sim_cell);
+	uint8_t a = fz_u8(x->in);
+	struct ipc_line_cap cap = { .kind = IPC_CAP_SIM_TABLE };
+	int fd;
+
+	if (x->table) {
+		x->table[a % x->ngpio].dir = a & 0x10 ? VIRTIO_GPIO_DIRECTION_OUT
+						     : VIRTIO_GPIO_DIRECTION_IN;
+		x->table[a % x->ngpio].input = (a >> 5) & 1;
+		return;
+	}
+	fd = memfd_create("fz-wk-table", MFD_CLOEXEC);
+	FZ_ASSERT(fd >= 0 && ftruncate(fd, (off_t)size) == 0);
+	cap.size = htole32((uint32_t)(a & 1 ? size - 1 : size));
+	FZ_ASSERT(ipc_send(x->us, IPC_EVT_LINE_CAP, &cap, sizeof(cap), fd) == 0);
+	session_receive(x);
+	if (!x->lost && !(a & 1)) {
+		FZ_ASSERT(x->w.sim_table);
+		x->table = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		FZ_ASSERT(x->table != MAP_FAILED);
+	} else if (!x->lost) {
+		FZ_ASSERT(!x->w.sim_table);
+	}
+	close(fd);
+}
+
+/* Requests the worker took since the last step: which it answers itself. */
+static void classify(struct wkf *x)
+{
+	for (unsigned int i = 0; i < x->rq_n; i++) {
+		struct wkf_req *r = &x->req[x->rq_order[i]];
+		struct ipc_sim_cell *c;
+
+		if (r->classified)
+			continue;
+		if (!wkf_req_popped(x, r))
+			break;
+		r->classified = true;
+		if (!r->fwd)
+			continue;
+		if (!x->table || x->inflight[r->gpio] || (r->type != VIRTIO_GPIO_MSG_GET_VALUE &&
+							   r->type != VIRTIO_GPIO_MSG_SET_VALUE)) {
+			x->inflight[r->gpio]++;
+			continue;
+		}
+		r->local = true;
+		c = &x->table[r->gpio];
+		if (r->type == VIRTIO_GPIO_MSG_SET_VALUE)
+			x->mout[r->gpio] = (uint8_t)r->value;
+		else if (c->dir == VIRTIO_GPIO_DIRECTION_OUT)
+			r->local_value = x->mout[r->gpio] ? 1 : 0;
+		else
+			r->local_value = c->input ? 1 : 0;
+	}
+	for (unsigned int g = 0; x->table && g < x->ngpio; g++)
+		FZ_ASSERT(x->table[g].out == x->mout[g]);
 }
 
 static void ring_stop(struct wkf *x, unsigned int q)
@@ -363,12 +435,15 @@ static void step(struct wkf *x)
 	default:
 		if (op == 0xff)
 			helper_bogus(x);
+		else if (op == 0xef || op == 0xdf)
+			helper_table(x);
 		else
 			wkf_add_request(x);
 		break;
 	}
 	if (x->lost || fzw_stopped(&x->w) || x->chaos)
 		return;
+	classify(x);
 	wkf_scan_requests(x);
 	wkf_scan_events(x);
 	wkf_check_held(x);
@@ -508,6 +583,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		settle(x);
 	}
 	fzw_fini(&x->w);
+	if (x->table)
+		munmap(x->table, x->ngpio * sizeof(struct ipc_sim_cell));
 	close(x->us);
 	close(x->conn);
 	close(call);

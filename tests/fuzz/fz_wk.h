@@ -32,6 +32,9 @@ struct wkf_req {
 	uint8_t nresp;			/* writable bytes the status/value go to (0..2) */
 	uint64_t resp[2];		/* their offsets in guest memory */
 	bool matched, answered;		/* forwarded: op seen by the helper, answer sent */
+	bool classified;		/* popped, and local or forwarded decided */
+	bool local;			/* a value the worker answers from the sim table */
+	uint8_t local_value;		/* ... with this value */
 	uint8_t ans_status, ans_value;
 	uint8_t ndesc;
 	uint16_t desc[4];
@@ -85,6 +88,10 @@ struct wkf {
 	struct wkf_op pending[WKF_MAX_PENDING];
 	unsigned int npending;
 	bool ev_ready;			/* eventq ready when the current step began */
+	/* the simulated chip's value table we handed over (IPC_CAP_SIM_TABLE) */
+	struct ipc_sim_cell *table;	/* our mapping, NULL until handed over */
+	uint8_t mout[WKF_MAX_LINES];	/* output values the worker must have written */
+	uint32_t inflight[WKF_MAX_LINES]; /* forwarded ops per line, not answered */
 };
 
 /* fz_wk_guest.c: the driver side */
@@ -98,6 +105,8 @@ bool wkf_req_popped(const struct wkf *x, const struct wkf_req *r);
 bool wkf_ev_popped(const struct wkf *x, const struct wkf_ev *e);
 /* Outstanding popped requests the worker still owes. */
 unsigned int wkf_requests_owed(const struct wkf *x);
+/* A request the worker answered from the sim table completed. */
+void wkf_local_done(const struct wkf *x, const struct wkf_req *r);
 /* The request at the front of the FIFO enables @line's trigger right now. */
 bool wkf_enabling(const struct wkf *x, uint16_t line);
 

@@ -337,6 +337,13 @@ static void check_disabled(struct wkf *x, uint16_t line)
 	}
 }
 
+void wkf_local_done(const struct wkf *x, const struct wkf_req *r)
+{
+	FZ_ASSERT(!r->matched && !r->answered);
+	FZ_ASSERT(x->mem[r->resp[0]] == VIRTIO_GPIO_STATUS_OK);
+	FZ_ASSERT(x->mem[r->resp[1]] == r->local_value);
+}
+
 /* A forwarded request completed: its status and value, and the trigger it leaves. */
 static void forwarded_done(struct wkf *x, struct wkf_req *r)
 {
@@ -384,7 +391,10 @@ void wkf_scan_requests(struct wkf *x)
 		FZ_ASSERT(x->rq_n && x->rq_order[0] == id);
 		if (r->fwd) {
 			FZ_ASSERT(len == 2);
-			forwarded_done(x, r);
+			if (r->local)
+				wkf_local_done(x, r);
+			else
+				forwarded_done(x, r);
 		} else {
 			FZ_ASSERT(len == r->used);
 			if (r->names) {

@@ -55,6 +55,7 @@ void fzw_init(struct worker *w, int conn_fd, int session_fd, uint16_t ngpio,
 	w->info.names = w->names + 1;
 	w->irq = vgpio_irq_new(ngpio, sink ? sink : &own);
 	FZ_ASSERT(w->irq);
+	FZ_ASSERT(wk_caps_init(w) == 0);
 }
 
 void fzw_fini(struct worker *w)
@@ -65,6 +66,7 @@ void fzw_fini(struct worker *w)
 	}
 	gmem_clear(&w->gm);
 	vgpio_irq_free(w->irq);
+	wk_caps_free(w);
 	free(w->names);
 	free(w->fifo);
 	if (w->conn_fd >= 0)
