@@ -179,6 +179,8 @@ const char *ipc_type_name(uint32_t type)
 		[IPC_EVT_LINE_EDGE] = "EVT_LINE_EDGE",
 		[IPC_CONT_DEVICE_INFO] = "CONT_DEVICE_INFO",
 		[IPC_EVT_LINE_CAP] = "EVT_LINE_CAP",
+		[IPC_REQ_HELPER_SPAWN] = "REQ_HELPER_SPAWN",
+		[IPC_ANS_HELPER_SPAWN] = "ANS_HELPER_SPAWN",
 	};
 
 	if (type < IPC_TYPE_MAX && names[type])

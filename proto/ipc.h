@@ -10,6 +10,9 @@
  *   session:  worker <-> helper, one per vhost-user connection. The broker
  *             creates the pair, sends one end to the helper with
  *             IPC_REQ_SESSION_OPEN and gives the other to the worker.
+ *   spawner:  broker <-> helper spawner (device/broker/spawner.c), created
+ *             before the broker jails itself; it starts a new helper when
+ *             the broker asks.
  *
  * Every message is struct ipc_hdr followed by exactly hdr.len payload bytes.
  * Fixed-width little-endian fields; "reserved" fields must be zero. REQ
@@ -47,6 +50,10 @@ enum ipc_type {
 	IPC_CONT_DEVICE_INFO = 11,	/* helper -> worker; more of ANS_DEVICE_INFO's body */
 	IPC_EVT_LINE_CAP = 13,		/* helper -> worker; ipc_line_cap; 1 fd follows */
 
+	/* spawner channel */
+	IPC_REQ_HELPER_SPAWN = 14,	/* broker -> spawner; empty; 1 fd: report pipe end */
+	IPC_ANS_HELPER_SPAWN = 15,	/* spawner -> broker; ipc_helper_spawned; 1 fd if ok */
+
 	IPC_TYPE_MAX = 16,
 };
 
@@ -56,6 +63,9 @@ _Static_assert(IPC_REQ_DEVICE_INFO % 2 == 0 && IPC_ANS_DEVICE_INFO == IPC_REQ_DE
 	       "REQ even, ANS = REQ + 1");
 _Static_assert(IPC_REQ_LINE_OPS % 2 == 0 && IPC_ANS_LINE_OPS == IPC_REQ_LINE_OPS + 1,
 	       "REQ even, ANS = REQ + 1");
+_Static_assert(IPC_REQ_HELPER_SPAWN % 2 == 0 && IPC_ANS_HELPER_SPAWN == IPC_REQ_HELPER_SPAWN + 1,
+	       "REQ even, ANS = REQ + 1");
+_Static_assert(IPC_ANS_HELPER_SPAWN < IPC_TYPE_MAX, "types fit the name table");
 
 struct ipc_hdr {
 	uint32_t type;		/* enum ipc_type */
@@ -74,6 +84,15 @@ struct ipc_session_open {
 	uint16_t device;
 	uint16_t reserved;
 	uint32_t reserved2;
+};
+
+/*
+ * IPC_ANS_HELPER_SPAWN: the new helper's pid (a child of the broker) and,
+ * attached, the broker's end of its control channel; or error < 0, no fd.
+ */
+struct ipc_helper_spawned {
+	int32_t pid;
+	int32_t error;		/* 0 or -errno */
 };
 
 /* IPC_ANS_SESSION_OPEN */
@@ -211,6 +230,7 @@ _Static_assert(sizeof(struct ipc_sim_cell) == 4, "sim_cell is 4 bytes");
 _Static_assert(sizeof(struct ipc_helper_ready) == 8, "helper_ready is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_open) == 8, "session_open is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_result) == 8, "session_result is 8 bytes");
+_Static_assert(sizeof(struct ipc_helper_spawned) == 8, "helper_spawned is 8 bytes");
 _Static_assert(sizeof(struct ipc_device_info) == 8, "device_info is 8 bytes");
 _Static_assert(sizeof(struct ipc_line_state) == 2, "line_state is 2 bytes");
 _Static_assert(sizeof(struct ipc_line_op) == 16, "line_op is 16 bytes");

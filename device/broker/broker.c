@@ -198,6 +198,7 @@ static void broker_shutdown(struct broker *b)
 	broker_sockets_close(b);
 	broker_workers_stop(b);
 	broker_helper_stop(b);
+	broker_spawner_stop(b);
 	broker_sim_control_unlink(b);
 	if (b->helper_report_fd >= 0)
 		close(b->helper_report_fd);
@@ -216,6 +217,7 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 	b->sig_fd = -1;
 	b->ctl_fd = -1;
 	b->helper_report_fd = -1;
+	b->spawner_fd = -1;
 	b->nsockets = opts->fd >= 0 ? 1 : opts->socket_count;
 	for (unsigned int i = 0; i < b->nsockets; i++) {
 		struct broker_socket *s = &b->sockets[i];
@@ -399,6 +401,8 @@ int broker_run(const struct broker_opts *opts)
 		goto out_shutdown;
 	}
 	ret = opts->fd >= 0 ? 0 : broker_listen_all(b);
+	if (ret == 0)
+		ret = broker_spawner_start(b);
 	if (ret == 0)
 		ret = broker_sandbox(b);
 	if (ret == 0 && opts->fd >= 0)

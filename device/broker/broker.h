@@ -56,6 +56,9 @@ struct broker {
 	struct broker_socket sockets[IPC_MAX_DEVICES];
 	bool stopping;			/* no new workers, listeners stay off */
 	int exit_code;
+	int spawner_fd;			/* channel to the helper spawner, -1 = none */
+	pid_t spawner_pid;		/* 0 = none */
+	unsigned int restarts;		/* helpers started after the first */
 };
 
 /* broker.c: the whole life of the broker; returns the process exit status. */
@@ -81,6 +84,15 @@ void broker_helper_gone(struct broker *b, pid_t pid, int status);
 void broker_helper_fail(struct broker *b, const char *why);
 void broker_helper_stop(struct broker *b);
 int broker_wait_pid(pid_t pid, int timeout_ms, int *status);
+/* In a new child: exec the helper with @ctl and @report as its channel fds. */
+void __attribute__((noreturn)) broker_helper_exec(struct broker *b, int ctl, int report);
+
+/* spawner.c */
+/* Before the broker jails itself; nothing happens with --helper-restarts 0. */
+int broker_spawner_start(struct broker *b);
+void broker_spawner_stop(struct broker *b);
+/* The helper died: start a new one if allowed. true: serving again (or exiting on SIGTERM). */
+bool broker_helper_restart(struct broker *b);
 
 /* supervise.c */
 int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd);

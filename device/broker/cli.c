@@ -26,6 +26,7 @@ enum {
 	OPT_PRINT_CAPABILITIES,
 	OPT_SYSLOG,
 	OPT_NO_LINE_CAPS,
+	OPT_HELPER_RESTARTS,
 };
 
 const struct broker_cli_option broker_cli_options[] = {
@@ -44,6 +45,9 @@ const struct broker_cli_option broker_cli_options[] = {
 	{ "no-sandbox", OPT_NO_SANDBOX, NULL, "for debugging only: run the workers and the helper "
 					     "without namespaces, capability drop or seccomp, "
 					     "with the broker's privileges (logged as a warning)" },
+	{ "helper-restarts", OPT_HELPER_RESTARTS, "N", "start a new helper when it dies, up to N "
+						       "times (default 3; 0: exit with status 1 "
+						       "instead); line state is lost" },
 	{ "no-line-caps", OPT_NO_LINE_CAPS, NULL, "every line operation goes through the helper: "
 						  "workers get no GPIO line fd and no value table "
 						  "(slower, see \"Line capabilities\" in the manual)" },
@@ -315,6 +319,13 @@ static int cli_option(struct broker_opts *o, int c, const char *arg, bool *count
 	case OPT_NO_LINE_CAPS:
 		o->no_line_caps = true;
 		return 0;
+	case OPT_HELPER_RESTARTS:
+		ret = cli_parse_uint(arg, BROKER_HELPER_RESTARTS_MAX, &v);
+		if (ret < 0)
+			return cli_error(err, errlen, "--helper-restarts '%s': must be 0 to %d", arg,
+					 BROKER_HELPER_RESTARTS_MAX);
+		o->helper_restarts = (unsigned int)v;
+		return 0;
 	case OPT_PRINT_POLICY:
 		if (strcmp(arg, "worker") && strcmp(arg, "helper") && strcmp(arg, "broker"))
 			return cli_error(err, errlen,
@@ -384,6 +395,7 @@ int broker_cli_parse_activated(struct broker_opts *o, int argc, char *argv[],
 	o->fd = -1;
 	o->log_level = LOG_LVL_INFO;
 	o->log_level_name = "info";
+	o->helper_restarts = BROKER_HELPER_RESTARTS_DEFAULT;
 	o->listen_fds = listen_fds;
 	if (errlen)
 		err[0] = '\0';

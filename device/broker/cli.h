@@ -30,6 +30,7 @@ struct broker_opts {
 	bool version;			/* -V: print version, nothing else checked */
 	bool no_sandbox;		/* --no-sandbox: debugging only, no jail anywhere */
 	bool no_line_caps;		/* --no-line-caps: values always through the helper */
+	unsigned int helper_restarts;	/* --helper-restarts */
 	const char *seccomp_policy_dir;	/* --seccomp-policy-dir, NULL = default */
 	bool seccomp_log;		/* --seccomp-log: audit mode */
 	const char *print_policy;	/* --print-policy NAME: print and exit */
@@ -41,6 +42,9 @@ struct broker_opts {
 	 */
 	unsigned int listen_fds;
 };
+
+#define BROKER_HELPER_RESTARTS_DEFAULT	3
+#define BROKER_HELPER_RESTARTS_MAX	1000
 
 /* sd_listen_fds(3): the first passed fd. */
 #define BROKER_LISTEN_FDS_START	3

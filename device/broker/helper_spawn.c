@@ -84,7 +84,7 @@ int broker_helper_path(struct broker *b)
 	return 0;
 }
 
-static void __attribute__((noreturn)) helper_exec(struct broker *b, int ctl, int report)
+void broker_helper_exec(struct broker *b, int ctl, int report)
 {
 	const struct broker_opts *o = b->opts;
 	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl, report };
@@ -168,7 +168,7 @@ int broker_helper_start(struct broker *b)
 		return pid;
 	}
 	if (pid == 0)
-		helper_exec(b, sp[1], rp[1]);
+		broker_helper_exec(b, sp[1], rp[1]);
 	close(sp[1]);
 	close(rp[1]);
 	b->ctl_fd = sp[0];
@@ -234,6 +234,11 @@ void broker_helper_gone(struct broker *b, pid_t pid, int status)
 		log_info("helper %d %s", (int)pid, desc);
 		return;
 	}
+	if (b->spawner_fd >= 0 && b->restarts < b->opts->helper_restarts) {
+		log_err("helper %d %s; GPIO line state is lost", (int)pid, desc);
+		if (broker_helper_restart(b))
+			return;
+	}
 	log_err("helper %d %s; GPIO line state is lost, exiting", (int)pid, desc);
 	broker_exit(b, BROKER_EXIT_FAILURE);
 }
@@ -246,10 +251,8 @@ void broker_helper_fail(struct broker *b, const char *why)
 
 	log_err("helper %d: %s", (int)pid, why);
 	if (helper_reap(b, &status) == 0) {
-		char desc[384];
-
-		broker_describe_death(b->helper_report_fd, "helper", status, desc, sizeof(desc));
-		log_err("helper %d %s; GPIO line state is lost, exiting", (int)pid, desc);
+		broker_helper_gone(b, pid, status);
+		return;
 	}
 	broker_exit(b, BROKER_EXIT_FAILURE);
 }

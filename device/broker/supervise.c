@@ -171,6 +171,15 @@ static void child_exited(struct broker *b, pid_t pid, int status)
 		broker_helper_gone(b, pid, status);
 		return;
 	}
+	if (pid == b->spawner_pid) {
+		broker_describe_status(status, desc, sizeof(desc));
+		b->spawner_pid = 0;
+		if (!b->stopping)
+			log_err("helper spawner %d %s: a helper that dies is no longer restarted",
+				(int)pid, desc);
+		broker_spawner_stop(b);
+		return;
+	}
 	for (unsigned int i = 0; i < b->nsockets; i++) {
 		if (b->sockets[i].worker == pid) {
 			worker_exited(b, &b->sockets[i], status);

@@ -5,7 +5,8 @@
  * The daemon's process tree is found from the broker: its children that run
  * the broker's own executable are workers (forked, never exec'd), another
  * executable is the helper; their children get the parent's role with
- * "_child" (the helper's unlinker). A worker lives in its own pid namespace,
+ * "_child" (the helper's unlinker). The helper spawner (--helper-restarts)
+ * runs the broker's executable too and is told apart by its name. A worker lives in its own pid namespace,
  * but the host's /proc lists it with its host pid and the broker as parent.
  */
 #include <dirent.h>
@@ -102,6 +103,14 @@ static bool same_program(pid_t a, pid_t b)
 	       !strcmp(ca, cb);
 }
 
+static bool is_spawner(pid_t pid)
+{
+	char path[64], comm[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	return read_file(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "vug-spawner", 11);
+}
+
 /* @have is @role, or @role and a number: a second worker is "worker2". */
 static bool same_role(const char *have, const char *role)
 {
@@ -139,7 +148,8 @@ int bp_tree(pid_t broker, struct bp_proc *out, int max)
 		return nk;
 	add(out, &n, max, "broker", broker);
 	for (int i = 0; i < nk; i++) {
-		const char *role = same_program(kids[i], broker) ? "worker" : "helper";
+		const char *role = !same_program(kids[i], broker) ? "helper"
+				   : is_spawner(kids[i]) ? "spawner" : "worker";
 		char sub[24];
 		int ng;
 

@@ -425,7 +425,10 @@ int tfe_sim_get(struct tfe_daemon *d, unsigned int dev, unsigned int line,
 }
 
 /* Children of @ppid (zombies included), from /proc/PID/stat. */
-int tfe_proc_children(pid_t ppid, pid_t *out, int max)
+/* The helper spawner's name (device/broker/spawner.c), from its stat line. */
+#define TFE_SPAWNER_COMM	"(vug-spawner)"
+
+static int tfe_proc_children_of(pid_t ppid, pid_t *out, int max, bool spawner)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *e;
@@ -452,12 +455,26 @@ int tfe_proc_children(pid_t ppid, pid_t *out, int max)
 		p = strrchr(buf, ')');
 		if (!p || sscanf(p + 1, " %*c %d", &ppid_read) != 1 || ppid_read != ppid)
 			continue;
+		if ((strstr(buf, TFE_SPAWNER_COMM) != NULL) != spawner)
+			continue;
 		if (n < max)
 			out[n] = (pid_t)atoi(e->d_name);
 		n++;
 	}
 	closedir(dir);
 	return n;
+}
+
+int tfe_proc_children(pid_t ppid, pid_t *out, int max)
+{
+	return tfe_proc_children_of(ppid, out, max, false);
+}
+
+pid_t tfe_proc_spawner(pid_t broker)
+{
+	pid_t pid = 0;
+
+	return tfe_proc_children_of(broker, &pid, 1, true) >= 1 ? pid : 0;
 }
 
 /* State letter of @pid ('Z' for a zombie), or 0 if there is no such process. */

@@ -24,10 +24,11 @@ static struct tfe_daemon dmn;
 static char logpath[128];
 static int level3[2];		/* sim input of IRQ_LINE per device */
 
-static inline bool start(const char *list, int count)
+/* @args: more daemon arguments (NULL-terminated), or NULL. */
+static inline bool start_args(const char *list, int count, const char *const *args)
 {
 	static int n;
-	struct tfe_daemon_opts o = { .log_path = logpath };
+	struct tfe_daemon_opts o = { .log_path = logpath, .args = args };
 
 	alarm(FU_WATCHDOG_S);
 	snprintf(logpath, sizeof(logpath), "/tmp/vug-faults-%d-%d.log", (int)getpid(), ++n);
@@ -37,6 +38,14 @@ static inline bool start(const char *list, int count)
 	CHECK(!"daemon start");
 	return false;
 }
+
+static inline bool start(const char *list, int count)
+{
+	return start_args(list, count, NULL);
+}
+
+/* A dead helper ends the broker (exit 1) instead of being restarted. */
+static const char *const no_restarts[] = { "--helper-restarts", "0", NULL };
 
 /* Under the sanitizers a daemon process that found a bug says so in the log. */
 static inline int sanitizer_reports(void)

@@ -36,7 +36,9 @@ static void t_inflight_answered_err(void)
 	struct tfe *t;
 	pid_t helper;
 
-	if (tfe_daemon_start(&dmn, "s8", 1) < 0) {
+	/* Without restarts: the broker's exit is part of what is checked. */
+	if (tfe_daemon_start_ex(&dmn, "s8", 1, &(struct tfe_daemon_opts){
+		.args = (const char *const[]){ "--helper-restarts", "0", NULL } }) < 0) {
 		CHECK(!"daemon start");
 		return;
 	}

@@ -525,7 +525,7 @@ static void t_sim_socket_removed(void)
 	CHECK_EQ(access(dmn.ctl, F_OK), -1);
 	stop();
 
-	if (!start("s8", NULL, NULL))
+	if (!start("s8", (const char *const[]){ "--helper-restarts", "0", NULL }, NULL))
 		return;
 	find_children(dmn.pid, &helper, &worker, false);
 	CHECK(helper > 0);
