@@ -8,7 +8,6 @@
  * exits as documented and leaves nothing. Faults on the front-end side are
  * in test_faults.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -85,24 +84,6 @@ out:
 		unlink(logpath);
 }
 
-/* Open fds of @pid, or -1. */
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /* The helper the broker runs now, other than @old; 0 if none comes within 5 s. */
 static pid_t new_helper(pid_t old)
 {
@@ -162,7 +143,7 @@ static void t_helper_restarted(void)
 	CHECK(helper > 0);
 	CHECK(spawner > 0);
 	/* The spawner holds stdin, stdout, stderr and its socket to the broker, nothing else. */
-	CHECK_EQ(fd_count(spawner), 4);
+	CHECK_EQ(fu_count_fds(spawner), 4);
 	if (helper <= 0 || !t)
 		goto out;
 	CHECK_EQ(kill(helper, SIGKILL), 0);
