@@ -213,20 +213,39 @@ struct ipc_line_cap {
 
 /*
  * One line of a simulated chip in shared memory. The helper writes @dir and
- * @input (copies of its own state, which it never reads back); the worker
- * and the helper both write @out, the output value the chip remembers (in
- * any direction, driven while OUT). Single bytes, accessed atomically.
+ * @input (copies of its own state, which it never reads back while it
+ * runs); the worker and the helper both write @out, the output value the
+ * chip remembers (in any direction, driven while OUT). Single bytes,
+ * accessed atomically.
+ *
+ * The same cells are the line state a restarted helper takes over (below):
+ * there @irq is the trigger the guest set, and for a host chip @dir and
+ * @out are what the guest set up (dir 0: the line is not held).
  */
 struct ipc_sim_cell {
-	uint8_t dir;		/* VIRTIO_GPIO_DIRECTION_OUT / _IN */
+	uint8_t dir;		/* VIRTIO_GPIO_DIRECTION_OUT / _IN (0: none, host chips) */
 	uint8_t out;		/* remembered output value */
-	uint8_t input;		/* external input level */
-	uint8_t reserved;
+	uint8_t input;		/* external input level (simulated chips) */
+	uint8_t irq;		/* VIRTIO_GPIO_IRQ_TYPE_* the guest set */
 };
+
+/*
+ * Line state that outlives a helper (--helper-restarts): one memfd per
+ * device, created and sealed against resizing by the broker, which never
+ * reads it and hands it to every helper it starts (--state-fds). A cell per
+ * chip line, indexed by the chip's line number. A simulated chip keeps its
+ * lines there, so its value table for workers (IPC_CAP_SIM_TABLE) is the
+ * start of this memfd. A new helper validates every cell it restores: a
+ * worker holding the table could have written anything into it.
+ */
+#define IPC_STATE_LINES		65536
+#define IPC_STATE_SIZE		(IPC_STATE_LINES * 4)
 
 _Static_assert(sizeof(struct ipc_hdr) == 8, "ipc header is 8 bytes");
 _Static_assert(sizeof(struct ipc_line_cap) == 8, "line_cap is 8 bytes");
 _Static_assert(sizeof(struct ipc_sim_cell) == 4, "sim_cell is 4 bytes");
+_Static_assert(IPC_STATE_SIZE == IPC_STATE_LINES * sizeof(struct ipc_sim_cell),
+	       "a state memfd is a cell per possible chip line");
 _Static_assert(sizeof(struct ipc_helper_ready) == 8, "helper_ready is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_open) == 8, "session_open is 8 bytes");
 _Static_assert(sizeof(struct ipc_session_result) == 8, "session_result is 8 bytes");

@@ -49,11 +49,12 @@
  * (epoll fd, signal pipe), sim-control listener, 16 sim-control
  * clients (SIM_CLIENTS_MAX), 1 fd arriving with SESSION_OPEN = 28, rounded
  * to 32. Per device: chip fd and line-request or event fd (2), the session
- * of the connected worker and one of a worker still being torn down (2).
- * 64 devices (IPC_MAX_DEVICES) give 288.
+ * of the connected worker and one of a worker still being torn down (2),
+ * the line-state memfd (--state-fds) or a simulated chip's own table (1).
+ * 64 devices (IPC_MAX_DEVICES) give 352.
  */
 #define JAIL_HELPER_NOFILE_BASE		32
-#define JAIL_HELPER_NOFILE_PER_DEV	4
+#define JAIL_HELPER_NOFILE_PER_DEV	5
 
 /* Namespaces a worker is cloned into (user ns added when unprivileged). */
 #define JAIL_WORKER_NS	(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC)

@@ -199,6 +199,7 @@ static void broker_shutdown(struct broker *b)
 	broker_workers_stop(b);
 	broker_helper_stop(b);
 	broker_spawner_stop(b);
+	broker_state_close(b);
 	broker_sim_control_unlink(b);
 	if (b->helper_report_fd >= 0)
 		close(b->helper_report_fd);
@@ -386,7 +387,8 @@ int broker_run(const struct broker_opts *opts)
 	code = broker_preflight(b);
 	if (code)
 		goto out_free;
-	if (broker_signals_setup(b) < 0 || broker_helper_start(b) < 0) {
+	if (broker_signals_setup(b) < 0 || broker_state_create(b) < 0 ||
+	    broker_helper_start(b) < 0) {
 		code = BROKER_EXIT_FAILURE;
 		goto out_shutdown;
 	}
@@ -403,6 +405,7 @@ int broker_run(const struct broker_opts *opts)
 	ret = opts->fd >= 0 ? 0 : broker_listen_all(b);
 	if (ret == 0)
 		ret = broker_spawner_start(b);
+	broker_state_close(b);
 	if (ret == 0)
 		ret = broker_sandbox(b);
 	if (ret == 0 && opts->fd >= 0)

@@ -57,6 +57,8 @@ struct broker {
 	bool stopping;			/* no new workers, listeners stay off */
 	int exit_code;
 	int spawner_fd;			/* channel to the helper spawner, -1 = none */
+	int state_fd[IPC_MAX_DEVICES];	/* line-state memfds for helpers (ipc.h), -1 = none */
+	unsigned int nstate_fds;
 	pid_t spawner_pid;		/* 0 = none */
 	unsigned int restarts;		/* helpers started after the first */
 };
@@ -88,6 +90,9 @@ int broker_wait_pid(pid_t pid, int timeout_ms, int *status);
 void __attribute__((noreturn)) broker_helper_exec(struct broker *b, int ctl, int report);
 
 /* spawner.c */
+/* One line-state memfd per device for the helpers; none with --helper-restarts 0. */
+int broker_state_create(struct broker *b);
+void broker_state_close(struct broker *b);
 /* Before the broker jails itself; nothing happens with --helper-restarts 0. */
 int broker_spawner_start(struct broker *b);
 void broker_spawner_stop(struct broker *b);

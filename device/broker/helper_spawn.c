@@ -87,10 +87,11 @@ int broker_helper_path(struct broker *b)
 void broker_helper_exec(struct broker *b, int ctl, int report)
 {
 	const struct broker_opts *o = b->opts;
-	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl, report };
-	const char *argv[20];
-	char ctl_arg[16], report_arg[16];
+	int keep[5 + IPC_MAX_DEVICES] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, ctl, report };
+	char ctl_arg[16], report_arg[16], state_arg[IPC_MAX_DEVICES * 12];
+	const char *argv[24];
 	unsigned int n = 0;
+	size_t off = 0;
 	int null_fd;
 
 	broker_child_reset_signals();
@@ -100,7 +101,14 @@ void broker_helper_exec(struct broker *b, int ctl, int report)
 		if (null_fd < 0 || dup2(null_fd, o->fd) < 0)
 			_exit(127);
 	}
-	if (broker_child_close_fds(keep, 5) < 0 || fcntl(ctl, F_SETFD, 0) < 0 ||
+	for (unsigned int i = 0; i < b->nstate_fds; i++) {
+		keep[5 + i] = b->state_fd[i];
+		if (fcntl(b->state_fd[i], F_SETFD, 0) < 0)
+			_exit(127);
+		off += (size_t)snprintf(state_arg + off, sizeof(state_arg) - off, "%s%d",
+					i ? "," : "", b->state_fd[i]);
+	}
+	if (broker_child_close_fds(keep, 5 + b->nstate_fds) < 0 || fcntl(ctl, F_SETFD, 0) < 0 ||
 	    fcntl(report, F_SETFD, 0) < 0) {
 		log_err("helper: preparing fds: %s", strerror(errno));
 		_exit(127);
@@ -120,6 +128,10 @@ void broker_helper_exec(struct broker *b, int ctl, int report)
 		argv[n++] = "--seccomp-log";
 	if (o->no_line_caps)
 		argv[n++] = "--no-line-caps";
+	if (b->nstate_fds) {
+		argv[n++] = "--state-fds";
+		argv[n++] = state_arg;
+	}
 	argv[n++] = "--device-list";
 	argv[n++] = o->device_list;
 	if (o->sim_control) {
@@ -235,7 +247,7 @@ void broker_helper_gone(struct broker *b, pid_t pid, int status)
 		return;
 	}
 	if (b->spawner_fd >= 0 && b->restarts < b->opts->helper_restarts) {
-		log_err("helper %d %s; GPIO line state is lost", (int)pid, desc);
+		log_err("helper %d %s", (int)pid, desc);
 		if (broker_helper_restart(b))
 			return;
 	}

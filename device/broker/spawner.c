@@ -18,16 +18,20 @@
  * A restart: the workers lost their sessions (they answered what they had
  * in flight with ERR and end their connections); the broker waits until
  * they are gone, so that the line requests they held are closed, asks for
- * a new helper, waits for its READY and serves again. The helper starts with
- * every line released: what the guests had set up is gone (logged), and
- * front-ends that reconnect see a fresh device. Past N restarts, or without
- * a spawner, a dead helper ends the broker with status 1 as before.
+ * a new helper, waits for its READY and serves again. The line state
+ * survives in one memfd per device that the broker creates before the first
+ * helper and never reads (broker_state_create(); the spawner keeps them and
+ * hands them to every helper): the new helper sets the lines up as the old
+ * one had them (device/helper/state.c), so front-ends that reconnect find
+ * the device as they left it. Past N restarts, or without a spawner, a dead
+ * helper ends the broker with status 1 as before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -81,13 +85,15 @@ answer:
 static void __attribute__((noreturn)) spawner_main(struct broker *b, int chan, pid_t parent)
 {
 	static struct ipc_msg msg;
-	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, chan };
+	int keep[4 + IPC_MAX_DEVICES] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, chan };
 	unsigned int spawns = 0;
 
 	broker_child_reset_signals();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(0);
-	if (broker_child_close_fds(keep, 4) < 0)
+	for (unsigned int i = 0; i < b->nstate_fds; i++)
+		keep[4 + i] = b->state_fd[i];
+	if (broker_child_close_fds(keep, 4 + b->nstate_fds) < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, "vug-spawner");
 	log_init("spawner", log_get_level());
@@ -109,6 +115,44 @@ static void __attribute__((noreturn)) spawner_main(struct broker *b, int chan, p
 		}
 		spawner_spawn_one(b, chan, msg.fd);
 	}
+}
+
+int broker_state_create(struct broker *b)
+{
+	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+
+	for (unsigned int i = 0; i < IPC_MAX_DEVICES; i++)
+		b->state_fd[i] = -1;
+	if (!b->opts->helper_restarts || b->opts->fd >= 0)
+		return 0;
+	for (unsigned int i = 0; i < b->opts->ndevices; i++) {
+		int fd = memfd_create("vhost-user-gpio-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+		if (fd < 0 || ftruncate(fd, IPC_STATE_SIZE) < 0 ||
+		    fcntl(fd, F_ADD_SEALS, seals) < 0) {
+			int err = errno;
+
+			log_err("line-state memfd for device %u: %s", i, strerror(err));
+			if (fd >= 0)
+				close(fd);
+			broker_state_close(b);
+			return -err;
+		}
+		b->state_fd[i] = fd;
+		b->nstate_fds = i + 1;
+	}
+	return 0;
+}
+
+/* The spawner holds them now: the broker never reads them. */
+void broker_state_close(struct broker *b)
+{
+	for (unsigned int i = 0; i < b->nstate_fds; i++) {
+		if (b->state_fd[i] >= 0)
+			close(b->state_fd[i]);
+		b->state_fd[i] = -1;
+	}
+	b->nstate_fds = 0;
 }
 
 int broker_spawner_start(struct broker *b)
@@ -211,9 +255,9 @@ bool broker_helper_restart(struct broker *b)
 	if (b->spawner_fd < 0 || b->stopping || b->restarts >= b->opts->helper_restarts)
 		return false;
 	b->restarts++;
-	log_warn("restarting the helper (%u of %u): every GPIO line starts released; the "
-		 "connections end so that front-ends reconnect and guests set their lines up "
-		 "again", b->restarts, b->opts->helper_restarts);
+	log_warn("restarting the helper (%u of %u): it takes the line state over; the "
+		 "connections end and front-ends reconnect", b->restarts,
+		 b->opts->helper_restarts);
 	if (b->ctl_ev) {
 		event_free(b->ctl_ev);
 		b->ctl_ev = NULL;

@@ -10,14 +10,14 @@
 #include "helper/chip_sim.h"
 #include "helper/devlist.h"
 
-int chip_open(const struct devlist_entry *entry, unsigned int index, struct chip **chip,
-	      const char **why)
+int chip_open(const struct devlist_entry *entry, unsigned int index, int state_fd,
+	      struct chip **chip, const char **why)
 {
 	*chip = NULL;
 	*why = NULL;
 	switch (entry->kind) {
 	case DEVLIST_SIM:
-		*chip = chip_sim_new(index, entry->num);
+		*chip = chip_sim_new(index, entry->num, state_fd);
 		return *chip ? 0 : -errno;
 	case DEVLIST_HOST:
 	case DEVLIST_PATH:

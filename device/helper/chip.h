@@ -132,10 +132,11 @@ struct chip {
  * not a GPIO chip, no chip with that label: a configuration error),
  * -EOPNOTSUPP for a kind this build cannot drive. Backends see the entry's
  * policy (to report visible lines that another consumer holds); applying it
- * is the core's job.
+ * is the core's job. @state_fd is the device's state memfd (ipc.h) or -1; the
+ * simulated chip keeps its lines there.
  */
-int chip_open(const struct devlist_entry *entry, unsigned int index, struct chip **chip,
-	      const char **why);
+int chip_open(const struct devlist_entry *entry, unsigned int index, int state_fd,
+	      struct chip **chip, const char **why);
 void chip_close(struct chip *chip);
 
 /* Report an edge to the core (for backends). */

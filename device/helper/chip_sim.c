@@ -28,13 +28,17 @@
  * ours (the copies are written, never read back), so a worker can only do
  * to the table what its guest may do anyway with SET_VALUE. The seals stop
  * it from shrinking the memfd under our mapping. Without memfds the table is
- * private memory and there is nothing to hand out.
+ * private memory and there is nothing to hand out. A helper started again
+ * after one died (--helper-restarts) gets the broker's state memfd of the
+ * device and takes the lines over as they were: directions, output values
+ * and external levels (ipc.h, IPC_STATE_SIZE).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,6 +61,7 @@ struct chip_sim {
 	struct ipc_sim_cell *cells;	/* chip.ngpio entries, shared when table_fd >= 0 */
 	size_t table_size;
 	int table_fd;			/* sealed memfd of cells, or -1 */
+	bool table_borrowed;		/* table_fd is the state memfd: not ours to close */
 };
 
 static const struct chip_ops chip_sim_ops;
@@ -155,7 +160,8 @@ static void sim_table_free(struct chip_sim *sim)
 {
 	if (sim->table_fd >= 0) {
 		munmap(sim->cells, sim->table_size);
-		close(sim->table_fd);
+		if (!sim->table_borrowed)
+			close(sim->table_fd);
 	} else {
 		free(sim->cells);
 	}
@@ -182,13 +188,26 @@ static const struct chip_ops chip_sim_ops = {
 	.close = sim_close,
 };
 
-/* The cells in a sealed memfd (so they can be shared), else in private memory. */
-static int sim_table_new(struct chip_sim *sim, unsigned int nlines)
+/*
+ * The cells: in @state_fd (a restarted helper's state memfd, >= 0), else in a
+ * sealed memfd of our own (so they can be shared), else in private memory.
+ * Returns whether the cells came from an earlier helper.
+ */
+static int sim_table_new(struct chip_sim *sim, unsigned int nlines, int state_fd)
 {
 	const int seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
 	void *p;
 
 	sim->table_size = (size_t)nlines * sizeof(struct ipc_sim_cell);
+	if (state_fd >= 0) {
+		p = mmap(NULL, sim->table_size, PROT_READ | PROT_WRITE, MAP_SHARED, state_fd, 0);
+		if (p == MAP_FAILED)
+			return -errno;
+		sim->cells = p;
+		sim->table_fd = state_fd;
+		sim->table_borrowed = true;
+		return 0;
+	}
 	sim->table_fd = memfd_create("vhost-user-gpio-sim", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (sim->table_fd >= 0) {
 		if (ftruncate(sim->table_fd, (off_t)sim->table_size) == 0 &&
@@ -207,7 +226,26 @@ static int sim_table_new(struct chip_sim *sim, unsigned int nlines)
 	return sim->cells ? 0 : -ENOMEM;
 }
 
-struct chip *chip_sim_new(unsigned int index, unsigned int nlines)
+/*
+ * A line as the previous helper left it, or fresh. The cells were shared
+ * with a worker: anything not a direction or a level counts as fresh.
+ */
+static void sim_line_init(struct chip_sim *sim, unsigned int line)
+{
+	struct ipc_sim_cell *c = &sim->cells[line];
+	uint8_t dir = __atomic_load_n(&c->dir, __ATOMIC_ACQUIRE);
+
+	if (dir != VIRTIO_GPIO_DIRECTION_OUT && dir != VIRTIO_GPIO_DIRECTION_IN) {
+		memset(c, 0, sizeof(*c));
+		dir = VIRTIO_GPIO_DIRECTION_IN;
+	}
+	sim->lines[line].dir = dir;
+	sim->lines[line].input = __atomic_load_n(&c->input, __ATOMIC_ACQUIRE) ? 1 : 0;
+	sim_store(&c->dir, dir);
+	sim_store(&c->input, sim->lines[line].input);
+}
+
+struct chip *chip_sim_new(unsigned int index, unsigned int nlines, int state_fd)
 {
 	struct chip_sim *sim;
 
@@ -220,15 +258,14 @@ struct chip *chip_sim_new(unsigned int index, unsigned int nlines)
 		return NULL;
 	sim->table_fd = -1;
 	sim->lines = calloc(nlines, sizeof(*sim->lines));
-	if (!sim->lines || sim_table_new(sim, nlines) < 0) {
+	if (!sim->lines || sim_table_new(sim, nlines, state_fd) < 0) {
 		free(sim->lines);
 		free(sim);
 		errno = ENOMEM;
 		return NULL;
 	}
 	for (unsigned int i = 0; i < nlines; i++) {
-		sim->lines[i].dir = VIRTIO_GPIO_DIRECTION_IN;
-		sim->cells[i].dir = VIRTIO_GPIO_DIRECTION_IN;
+		sim_line_init(sim, i);
 		snprintf(sim->lines[i].name, sizeof(sim->lines[i].name), "SIM%u_L%u",
 			 index % 1000, i);
 	}

@@ -19,8 +19,12 @@ struct chip_sim_line_state {
 	uint8_t level;		/* what GET_VALUE reads */
 };
 
-/* NULL with errno on failure. @index names the lines ("SIM<index>_L<line>"). */
-struct chip *chip_sim_new(unsigned int index, unsigned int nlines);
+/*
+ * NULL with errno on failure. @index names the lines ("SIM<index>_L<line>").
+ * @state_fd: the device's state memfd (ipc.h) to keep the lines in and take
+ * them over from, or -1.
+ */
+struct chip *chip_sim_new(unsigned int index, unsigned int nlines, int state_fd);
 
 bool chip_is_sim(const struct chip *chip);
 

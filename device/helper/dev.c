@@ -241,7 +241,7 @@ static void dev_chip_readable(evutil_socket_t fd, short what, void *arg)
 }
 
 int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index,
-		    const struct devlist_entry *entry)
+		    const struct devlist_entry *entry, int state_fd)
 {
 	const char *why;
 	unsigned int ninput = 0;
@@ -250,7 +250,7 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 	memset(dev, 0, sizeof(*dev));
 	dev->h = h;
 	dev->index = index;
-	ret = chip_open(entry, index, &dev->chip, &why);
+	ret = chip_open(entry, index, state_fd, &dev->chip, &why);
 	if (ret < 0) {
 		char desc[DEVLIST_PATH_MAX + 32];
 
@@ -279,6 +279,9 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 	if (ret < 0)
 		goto fail;
 	helper_caps_dev_init(dev, h->line_caps);
+	ret = helper_state_map(dev, state_fd);
+	if (ret < 0)
+		goto fail;
 	dev->chip->events.edge = dev_edge;
 	dev->chip->events.ctx = dev;
 	if (dev->chip->ops->event_fd && dev->chip->ops->handle_events) {
@@ -293,6 +296,7 @@ int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index
 			}
 		}
 	}
+	helper_state_restore(dev);
 	for (unsigned int i = 0; i < dev->ngpio; i++)
 		ninput += dev->input_only[i];
 	if (dev->ngpio != dev->chip->ngpio || dev->remapped || ninput)
@@ -315,6 +319,8 @@ void helper_dev_close(struct helper_dev *dev)
 		helper_session_close(dev->sessions, "helper exiting");
 	if (dev->chip_ev)
 		event_free(dev->chip_ev);
+	if (dev->chip)
+		helper_state_unmap(dev);
 	chip_close(dev->chip);
 	free(dev->names);
 	free(dev->irq_type);

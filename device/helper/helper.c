@@ -48,6 +48,9 @@ struct helper_opts {
 	const char *seccomp_policy_dir;	/* NULL: the default (sandbox/jail_seccomp.c) */
 	bool seccomp_log;
 	bool no_line_caps;
+	const char *state_fds;	/* --state-fds: one fd per device, or NULL */
+	int state_fd[IPC_MAX_DEVICES];
+	unsigned int nstate_fds;
 };
 
 /* Removes the sim-control socket once we are jailed (sandbox/jail_unlink.c). */
@@ -60,7 +63,7 @@ static void helper_usage(FILE *f)
 		"                              [--sim-control PATH] [--log-level LEVEL]\n"
 		"                              [--report-fd N] [--no-sandbox]\n"
 		"                              [--seccomp-policy-dir DIR] [--seccomp-log]\n"
-		"                              [--no-line-caps]\n"
+		"                              [--no-line-caps] [--state-fds N,N,...]\n"
 		"  LIST   entries separated by ':'; sN = simulated chip with N lines,\n"
 		"         N = /dev/gpiochipN, /PATH = a GPIO chip device, label=NAME = the\n"
 		"         chip with that label; each may add ,lines=SET ,input-only=SET\n"
@@ -72,7 +75,9 @@ static void helper_usage(FILE *f)
 		"  --seccomp-policy-dir DIR  where helper.policy is (given by the broker)\n"
 		"  --seccomp-log   audit mode: violations are logged, not fatal\n"
 		"  --no-line-caps  workers ask for every line operation; no GPIO fd or\n"
-		"                  value table is handed to them\n");
+		"                  value table is handed to them\n"
+		"  --state-fds N,..  one line-state memfd per device, kept across helper\n"
+		"                  restarts (given by the broker)\n");
 }
 
 /* A non-negative fd number; false after logging what is wrong with @arg. */
@@ -91,6 +96,39 @@ static bool helper_parse_fd(const char *opt, const char *arg, int *out)
 	return true;
 }
 
+/* --state-fds: exactly one state memfd (ipc.h) per device of the list. */
+static int helper_parse_state_fds(struct helper_opts *o, unsigned int ndevices)
+{
+	const char *p = o->state_fds;
+
+	if (!p)
+		return 0;
+	while (*p) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (errno || end == p || v < 0 || v > INT_MAX || (*end && *end != ',') ||
+		    o->nstate_fds == IPC_MAX_DEVICES) {
+			log_err("--state-fds: bad list \"%s\"", o->state_fds);
+			return -EINVAL;
+		}
+		if (helper_state_check_fd((int)v) < 0) {
+			log_err("--state-fds: fd %ld is not a line-state memfd of %d bytes", v,
+				IPC_STATE_SIZE);
+			return -EINVAL;
+		}
+		o->state_fd[o->nstate_fds++] = (int)v;
+		p = *end ? end + 1 : end;
+	}
+	if (o->nstate_fds != ndevices) {
+		log_err("--state-fds: %u fds for %u devices", o->nstate_fds, ndevices);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Returns 0, or the exit status when the program should stop. */
 static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 {
@@ -104,6 +142,7 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 		{ "seccomp-policy-dir", required_argument, NULL, 'p' },
 		{ "seccomp-log", no_argument, NULL, 'L' },
 		{ "no-line-caps", no_argument, NULL, 'C' },
+		{ "state-fds", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -133,6 +172,9 @@ static int helper_parse_args(int argc, char **argv, struct helper_opts *o)
 			break;
 		case 'C':
 			o->no_line_caps = true;
+			break;
+		case 'S':
+			o->state_fds = optarg;
 			break;
 		case 'l':
 			o->device_list = optarg;
@@ -303,9 +345,13 @@ static int helper_check_report_fd(int fd)
  */
 static int helper_close_inherited(const struct helper_opts *o)
 {
-	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, o->control_fd,
-			     o->report_fd };
-	int ret = jail_close_fds(keep, sizeof(keep) / sizeof(keep[0]));
+	int keep[5 + IPC_MAX_DEVICES] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO,
+					  o->control_fd, o->report_fd };
+	int ret;
+
+	for (unsigned int i = 0; i < o->nstate_fds; i++)
+		keep[5 + i] = o->state_fd[i];
+	ret = jail_close_fds(keep, 5 + o->nstate_fds);
 
 	if (ret < 0)
 		log_err("closing inherited fds: %s", strerror(-ret));
@@ -367,7 +413,8 @@ static int helper_setup(struct helper *h, const struct helper_opts *o, const str
 	if (!h->devs)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < dl->n; i++) {
-		ret = helper_dev_open(h, &h->devs[i], i, &dl->entry[i]);
+		ret = helper_dev_open(h, &h->devs[i], i, &dl->entry[i],
+				      i < o->nstate_fds ? o->state_fd[i] : -1);
 		if (ret < 0)
 			return ret;
 		h->ndevs = i + 1;
@@ -429,7 +476,8 @@ int helper_main(int argc, char **argv)
 		log_err("--device-list: %s", err);
 		return HELPER_EXIT_USAGE;
 	}
-	if (helper_check_control_fd(o.control_fd) < 0 || helper_check_report_fd(o.report_fd) < 0) {
+	if (helper_check_control_fd(o.control_fd) < 0 || helper_check_report_fd(o.report_fd) < 0 ||
+	    helper_parse_state_fds(&o, dl.n) < 0) {
 		devlist_free(&dl);
 		return HELPER_EXIT_USAGE;
 	}

@@ -6,6 +6,7 @@
  *   lineops.c      validation and execution of line ops, DEVICE_INFO payload
  *   session.c      session channels (worker): dispatch table, send queue
  *   caps.c         line capabilities handed to workers
+ *   state.c        line state a restarted helper takes over
  *   sim_control.c  the text control socket of simulated chips
  *   chip.c, chip_sim.c, chip_gpiod.c   backends (simulated, libgpiod v2)
  *   devlist.c      the device list and its line access policy
@@ -80,6 +81,7 @@ struct helper_dev {
 	struct ipc_line_edge pending[HELPER_EDGE_BATCH]; /* not yet sent, in order */
 	unsigned int npending;
 	uint16_t *pending_slot;		/* [ngpio] index in pending, or HELPER_NO_SLOT */
+	struct ipc_sim_cell *state;	/* [chip->ngpio] the state memfd (state.c), or NULL */
 	bool caps;			/* hand out line capabilities (caps.c) */
 	bool caps_table_ok;		/* ... including a simulated chip's whole table */
 	uint64_t ops_run;		/* line ops executed, for the sim control "stats" */
@@ -105,9 +107,9 @@ struct helper {
 int helper_main(int argc, char **argv);
 void helper_stop(struct helper *h, int exit_status);
 
-/* dev.c */
+/* dev.c; @state_fd: the device's state memfd (--state-fds), or -1 */
 int helper_dev_open(struct helper *h, struct helper_dev *dev, unsigned int index,
-		    const struct devlist_entry *entry);
+		    const struct devlist_entry *entry, int state_fd);
 void helper_dev_close(struct helper_dev *dev);
 /* Send the edges collected so far to every session of @dev / of every device. */
 void helper_dev_flush(struct helper_dev *dev);
@@ -131,6 +133,17 @@ void helper_caps_dev_init(struct helper_dev *dev, bool enabled);
 void helper_caps_after_op(struct helper_session *s, const struct ipc_line_op *op,
 			  const struct ipc_line_result *res);
 void helper_caps_session_free(struct helper_session *s);
+
+/* state.c */
+/* 0 if @fd is a state memfd of the right size, else -errno. */
+int helper_state_check_fd(int fd);
+/* After the chip is open; @fd may be -1 (nothing kept). */
+int helper_state_map(struct helper_dev *dev, int fd);
+void helper_state_unmap(struct helper_dev *dev);
+/* After @op (host byte order) succeeded. */
+void helper_state_record(struct helper_dev *dev, const struct ipc_line_op *op);
+/* Set the lines up as the previous helper left them (policy and checks apply). */
+void helper_state_restore(struct helper_dev *dev);
 
 /* session.c */
 /* Bind @fd (a SEQPACKET socket) to @dev. Takes @fd in every case. */

@@ -116,6 +116,8 @@ void helper_line_op(struct helper_dev *dev, const struct ipc_line_op *op,
 		ret = line_op_run(dev, op, &value);
 	if (ret == 0 && value > 1 && op->op != IPC_OP_GET_DIRECTION)
 		ret = -EIO;	/* a backend bug must not leak odd levels */
+	if (ret == 0)
+		helper_state_record(dev, op);
 	res->status = ret == 0 ? VIRTIO_GPIO_STATUS_OK : VIRTIO_GPIO_STATUS_ERR;
 	res->value = ret == 0 ? value : 0;
 }

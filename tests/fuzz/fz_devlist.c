@@ -54,29 +54,68 @@ static bool name_clean(const char *n)
 	return true;
 }
 
+/* A bit per host line, all clear between calls of check_policy(). */
+static uint64_t in_lines[DEVLIST_HOST_LINES / 64], in_input[DEVLIST_HOST_LINES / 64];
+
+static bool bit_test(const uint64_t *map, uint16_t bit)
+{
+	return map[bit / 64] & (UINT64_C(1) << (bit % 64));
+}
+
+static void bit_set(uint64_t *map, uint16_t bit)
+{
+	map[bit / 64] |= UINT64_C(1) << (bit % 64);
+}
+
+static void bit_clear(uint64_t *map, uint16_t bit)
+{
+	map[bit / 64] &= ~(UINT64_C(1) << (bit % 64));
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every name clean, the non-empty ones distinct (sorted, neighbours compared). */
+static void check_names_distinct(const struct devlist_policy *pol)
+{
+	const char **sorted = malloc(pol->nnames * sizeof(*sorted) + 1);
+	unsigned int n = 0;
+
+	FZ_ASSERT(sorted);
+	for (unsigned int i = 0; i < pol->nnames; i++) {
+		FZ_ASSERT(name_clean(pol->name[i]));
+		if (pol->name[i][0])
+			sorted[n++] = pol->name[i];
+	}
+	qsort(sorted, n, sizeof(*sorted), name_cmp);
+	for (unsigned int i = 1; i < n; i++)
+		FZ_ASSERT(strcmp(sorted[i - 1], sorted[i]) != 0);
+	free(sorted);
+}
+
 static void check_policy(const struct devlist_entry *e)
 {
 	const struct devlist_policy *pol = &e->pol;
 
 	FZ_ASSERT(pol->nlines <= IPC_MAX_LINES && pol->ninput <= IPC_MAX_LINES);
-	for (unsigned int i = 0; i < pol->nlines; i++)
-		for (unsigned int k = 0; k < i; k++)
-			FZ_ASSERT(pol->line[i] != pol->line[k]);
+	/* Lists can be 65535 long ("input-only=0-65534"): linear checks, not pairwise. */
+	for (unsigned int i = 0; i < pol->nlines; i++) {
+		FZ_ASSERT(!bit_test(in_lines, pol->line[i]));
+		bit_set(in_lines, pol->line[i]);
+	}
 	for (unsigned int i = 0; i < pol->ninput; i++) {
-		bool found = !pol->nlines;
-
-		for (unsigned int k = 0; k < i; k++)
-			FZ_ASSERT(pol->input[i] != pol->input[k]);
-		for (unsigned int k = 0; k < pol->nlines && !found; k++)
-			found = pol->line[k] == pol->input[i];
-		FZ_ASSERT(found);
+		FZ_ASSERT(!bit_test(in_input, pol->input[i]));
+		bit_set(in_input, pol->input[i]);
+		FZ_ASSERT(!pol->nlines || bit_test(in_lines, pol->input[i]));
 	}
+	for (unsigned int i = 0; i < pol->nlines; i++)
+		bit_clear(in_lines, pol->line[i]);
+	for (unsigned int i = 0; i < pol->ninput; i++)
+		bit_clear(in_input, pol->input[i]);
 	FZ_ASSERT(!pol->nlines || !pol->nnames || pol->nnames == pol->nlines);
-	for (unsigned int i = 0; i < pol->nnames; i++) {
-		FZ_ASSERT(name_clean(pol->name[i]));
-		for (unsigned int k = 0; pol->name[i][0] && k < i; k++)
-			FZ_ASSERT(strcmp(pol->name[i], pol->name[k]) != 0);
-	}
+	check_names_distinct(pol);
 	if (e->kind == DEVLIST_SIM)
 		FZ_ASSERT(e->num >= 1 && e->num <= IPC_MAX_LINES);
 	if (e->kind == DEVLIST_PATH || e->kind == DEVLIST_LABEL)
@@ -133,7 +172,7 @@ static void open_sim(struct helper *h, const struct devlist_entry *e, unsigned i
 	struct ipc_device_info info;
 	uint8_t *body;
 
-	if (helper_dev_open(h, dev, idx, e) < 0)
+	if (helper_dev_open(h, dev, idx, e, -1) < 0)
 		return;
 	FZ_ASSERT(dev->ngpio == devlist_visible(e, e->num));
 	for (unsigned int i = 0; i < dev->ngpio; i++) {

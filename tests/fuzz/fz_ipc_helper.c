@@ -329,7 +329,7 @@ static void setup(struct fzh *f, struct fz_in *in, uint8_t flags)
 		snprintf(text, sizeof(text), "s%u", lines);
 		FZ_ASSERT(devlist_parse(text, &f->dl, err, sizeof(err)) == 0);
 	}
-	FZ_ASSERT(helper_dev_open(&f->h, &f->dev, 0, &f->dl.entry[0]) == 0);
+	FZ_ASSERT(helper_dev_open(&f->h, &f->dev, 0, &f->dl.entry[0], -1) == 0);
 	open_session(f, flags & 4);
 }
 

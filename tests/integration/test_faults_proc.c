@@ -99,33 +99,13 @@ static pid_t new_helper(pid_t old)
 	return 0;
 }
 
-/* A front-end after a restart finds every line released, and the chip fresh. */
-static void served_fresh(int idx)
-{
-	struct tfe *t = tfe_daemon_connect(&dmn, idx);
-	struct tfe_sim_line sl;
-
-	CHECK(t != NULL);
-	if (!t || tfe_handshake(t, TFE_QEMU9) < 0) {
-		CHECK(!"handshake after the restart");
-		tfe_free(t);
-		return;
-	}
-	CHECK_EQ(cmd(t, VIRTIO_GPIO_MSG_GET_DIRECTION, STATE_LINE, 0), VIRTIO_GPIO_DIRECTION_IN);
-	CHECK_EQ(cmd(t, VIRTIO_GPIO_MSG_GET_VALUE, STATE_LINE, 0), 0);
-	CHECK_EQ(tfe_sim_get(&dmn, (unsigned int)idx, IRQ_LINE, &sl), 0);
-	CHECK(!strcmp(sl.irq, "none"));
-	set_state(t);
-	tfe_free(t);
-	level3[idx] = 0;	/* the simulated chip's inputs started low again */
-}
-
 /*
  * --helper-restarts 1: the broker restarts a dead helper. The open
- * connection ends (its worker lost its session), a new helper comes up, and
- * the next front-end is served by it with every line released, as the log
- * says; state set up again works (served). A second death is past the
- * limit: the broker exits 1 and leaves nothing, the spawner included.
+ * connection ends (its worker lost its session), a new helper comes up and
+ * takes the line state over, and the next front-end finds it as it was:
+ * the output, the trigger, the simulated input level (served). A second
+ * death is past the limit: the broker exits 1 and leaves nothing, the
+ * spawner included.
  */
 static void t_helper_restarted(void)
 {
@@ -142,8 +122,8 @@ static void t_helper_restarted(void)
 	spawner = tfe_proc_spawner(dmn.pid);
 	CHECK(helper > 0);
 	CHECK(spawner > 0);
-	/* The spawner holds stdin, stdout, stderr and its socket to the broker, nothing else. */
-	CHECK_EQ(fu_count_fds(spawner), 4);
+	/* The spawner holds stdio, its socket to the broker and the device's state memfd. */
+	CHECK_EQ(fu_count_fds(spawner), 5);
 	if (helper <= 0 || !t)
 		goto out;
 	CHECK_EQ(kill(helper, SIGKILL), 0);
@@ -152,7 +132,8 @@ static void t_helper_restarted(void)
 	CHECK(now > 0);
 	CHECK_EQ(tfe_daemon_wait_exit(&dmn, 0), -ETIMEDOUT);
 	CHECK_EQ(tfe_file_count(logpath, "restarting the helper (1 of 1)"), 1);
-	served_fresh(0);
+	served(0);
+	/* And once more: what this front-end changed is what the next one finds. */
 	served(0);
 	if (now <= 0)
 		goto out;

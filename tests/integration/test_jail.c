@@ -38,7 +38,7 @@
 #define CAP_SYS_ADMIN_BIT	21
 #define BROKER_CAPS		((1ull << CAP_SETPCAP_BIT) | (1ull << CAP_SYS_ADMIN_BIT))
 #define WORKER_NOFILE		(64 + IPC_MAX_LINE_CAPS)	/* JAIL_WORKER_NOFILE */
-#define HELPER_NOFILE_1DEV	36	/* JAIL_HELPER_NOFILE_BASE + 1 x PER_DEV */
+#define HELPER_NOFILE_1DEV	37	/* JAIL_HELPER_NOFILE_BASE + 1 x PER_DEV */
 #define NO_SANDBOX_WARNING \
 	"SANDBOX DISABLED: for debugging only; the worker runs with the broker's privileges"
 

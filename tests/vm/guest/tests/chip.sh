@@ -14,11 +14,13 @@ vug_start "$SIMNUM" || fail "the daemon did not come up on /dev/$SIMCHIP (log ab
 # the jail: the helper, which holds the chip, has a mount namespace of its own
 for c in $(children "$VUG_PID"); do
 	# the helper spawner keeps the broker's privileges by design (vhost-user-gpio(8)),
-	# holding nothing but stdio and its socket to the broker
+	# holding nothing but stdio, its socket to the broker and the line-state memfd
 	if [ "$(cat /proc/$c/comm)" = vug-spawner ]; then
 		n=$(ls /proc/$c/fd | wc -l)
-		[ "$n" = 4 ] || fail "the helper spawner $c holds $n fds, not stdio and its socket"
-		ok "helper spawner $c: 4 fds (stdio and its socket to the broker)"
+		m=$(for f in /proc/$c/fd/*; do readlink "$f"; done | grep -c 'memfd:vhost-user-gpio-state')
+		[ "$n" = 5 ] && [ "$m" = 1 ] ||
+			fail "the helper spawner $c holds $n fds ($m state memfds), not stdio, its socket and one state memfd"
+		ok "helper spawner $c: stdio, its socket to the broker and the device's state memfd"
 		continue
 	fi
 	[ "$(readlink /proc/$c/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] ||
