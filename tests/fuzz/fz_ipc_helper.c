@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,6 +56,7 @@ struct fzh {
 	unsigned int nexp;
 	unsigned int sessions;
 	bool table_seen;		/* this session got the sim table */
+	int state_fd;			/* the line state of a "previous helper", or -1 */
 };
 
 static struct fzh F;
@@ -309,6 +311,22 @@ static bool send_datagram(struct fzh *f, struct fz_in *in, uint8_t ctl)
 	return good;
 }
 
+/*
+ * The line state a helper that died left (ipc.h, IPC_STATE_SIZE): cells of
+ * the first lines from the input, as a worker holding the table could have
+ * written them.
+ */
+static int state_memfd(struct fz_in *in)
+{
+	uint8_t cells[64 * sizeof(struct ipc_sim_cell)];
+	size_t n = fz_take(in, cells, fz_u8(in) % sizeof(cells));
+	int fd = memfd_create("fz-state", MFD_CLOEXEC);
+
+	FZ_ASSERT(fd >= 0 && ftruncate(fd, IPC_STATE_SIZE) == 0);
+	FZ_ASSERT(pwrite(fd, cells, n, 0) == (ssize_t)n);
+	return fd;
+}
+
 static void setup(struct fzh *f, struct fz_in *in, uint8_t flags)
 {
 	static const char *const policies[] = {
@@ -329,7 +347,17 @@ static void setup(struct fzh *f, struct fz_in *in, uint8_t flags)
 		snprintf(text, sizeof(text), "s%u", lines);
 		FZ_ASSERT(devlist_parse(text, &f->dl, err, sizeof(err)) == 0);
 	}
-	FZ_ASSERT(helper_dev_open(&f->h, &f->dev, 0, &f->dl.entry[0], -1) == 0);
+	f->state_fd = (flags & 0x30) == 0x10 ? state_memfd(in) : -1;
+	FZ_ASSERT(helper_dev_open(&f->h, &f->dev, 0, &f->dl.entry[0], f->state_fd) == 0);
+	/* Whatever the state said, the restored triggers are valid and not on outputs. */
+	for (unsigned int i = 0; i < f->dev.ngpio; i++) {
+		uint8_t dir = 0;
+
+		FZ_ASSERT(virtio_gpio_irq_type_valid(f->dev.irq_type[i]));
+		f->dev.chip->ops->get_direction(f->dev.chip, f->dev.host_line[i], &dir);
+		FZ_ASSERT(f->dev.irq_type[i] == VIRTIO_GPIO_IRQ_TYPE_NONE ||
+			  dir == VIRTIO_GPIO_DIRECTION_IN);
+	}
 	open_session(f, flags & 4);
 }
 
@@ -387,6 +415,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(f->us);
 	}
 	helper_dev_close(&f->dev);
+	if (f->state_fd >= 0)
+		close(f->state_fd);
 	helper_sessions_reap(&f->h);
 	devlist_free(&f->dl);
 	free(f->h.rx);
