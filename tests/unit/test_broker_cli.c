@@ -205,6 +205,30 @@ static void test_bad_counts(void)
 	CHECK_EQ(o.ndevices, IPC_MAX_DEVICES);
 }
 
+/* --helper-restarts: 0..1000, default 3; --no-line-caps: a flag, default off. */
+static void test_restarts_and_caps(void)
+{
+	static const char *const bad[] = { "abc", "-1", "1001", "", "3x", "99999999999999999999" };
+
+	CHECK_EQ(parse("-s", "/tmp/a", "-l", "s1", NULL), 0);
+	CHECK_EQ(o.helper_restarts, 3);
+	CHECK(!o.no_line_caps);
+	CHECK_EQ(parse("-s", "/tmp/a", "-l", "s1", "--helper-restarts", "0", "--no-line-caps",
+		       NULL), 0);
+	CHECK_EQ(o.helper_restarts, 0);
+	CHECK(o.no_line_caps);
+	CHECK_EQ(parse("-s", "/tmp/a", "-l", "s1", "--helper-restarts=1000", NULL), 0);
+	CHECK_EQ(o.helper_restarts, 1000);
+	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[64];
+
+		CHECK_EQ(parse("-s", "/tmp/a", "-l", "s1", "--helper-restarts", bad[i], NULL),
+			 -EINVAL);
+		snprintf(want, sizeof(want), "--helper-restarts '%s': must be 0 to 1000", bad[i]);
+		CHECK(err_has(want));
+	}
+}
+
 static void test_bad_fds(void)
 {
 	static const char *const bad[] = {
@@ -365,7 +389,7 @@ TEST_MAIN(TEST_CASE(test_minimal_socket), TEST_CASE(test_short_options),
 	  TEST_CASE(test_both_and_neither), TEST_CASE(test_device_list_required),
 	  TEST_CASE(test_socket_names_count1), TEST_CASE(test_socket_names_count3),
 	  TEST_CASE(test_socket_names_fd_mode), TEST_CASE(test_socket_path_too_long),
-	  TEST_CASE(test_bad_counts), TEST_CASE(test_bad_fds),
+	  TEST_CASE(test_bad_counts), TEST_CASE(test_restarts_and_caps), TEST_CASE(test_bad_fds),
 	  TEST_CASE(test_device_list_mismatch), TEST_CASE(test_device_list_empty_entries),
 	  TEST_CASE(test_unknown_options), TEST_CASE(test_missing_arguments),
 	  TEST_CASE(test_bad_log_level), TEST_CASE(test_empty_paths),
