@@ -181,6 +181,7 @@ const char *ipc_type_name(uint32_t type)
 		[IPC_EVT_LINE_CAP] = "EVT_LINE_CAP",
 		[IPC_REQ_HELPER_SPAWN] = "REQ_HELPER_SPAWN",
 		[IPC_ANS_HELPER_SPAWN] = "ANS_HELPER_SPAWN",
+		[IPC_EVT_SESSION_RENEW] = "EVT_SESSION_RENEW",
 	};
 
 	if (type < IPC_TYPE_MAX && names[type])

@@ -13,6 +13,9 @@
  *   spawner:  broker <-> helper spawner (device/broker/spawner.c), created
  *             before the broker jails itself; it starts a new helper when
  *             the broker asks.
+ *   renew:    broker -> worker, one per worker, created with it: after a
+ *             helper restart the worker gets its new session here
+ *             (device/worker/wk_renew.c).
  *
  * Every message is struct ipc_hdr followed by exactly hdr.len payload bytes.
  * Fixed-width little-endian fields; "reserved" fields must be zero. REQ
@@ -54,7 +57,10 @@ enum ipc_type {
 	IPC_REQ_HELPER_SPAWN = 14,	/* broker -> spawner; empty; 1 fd: report pipe end */
 	IPC_ANS_HELPER_SPAWN = 15,	/* spawner -> broker; ipc_helper_spawned; 1 fd if ok */
 
-	IPC_TYPE_MAX = 16,
+	/* renew channel */
+	IPC_EVT_SESSION_RENEW = 17,	/* broker -> worker; empty; 1 fd: a session with a new helper */
+
+	IPC_TYPE_MAX = 32,
 };
 
 _Static_assert(IPC_REQ_SESSION_OPEN % 2 == 0 && IPC_ANS_SESSION_OPEN == IPC_REQ_SESSION_OPEN + 1,
@@ -65,7 +71,7 @@ _Static_assert(IPC_REQ_LINE_OPS % 2 == 0 && IPC_ANS_LINE_OPS == IPC_REQ_LINE_OPS
 	       "REQ even, ANS = REQ + 1");
 _Static_assert(IPC_REQ_HELPER_SPAWN % 2 == 0 && IPC_ANS_HELPER_SPAWN == IPC_REQ_HELPER_SPAWN + 1,
 	       "REQ even, ANS = REQ + 1");
-_Static_assert(IPC_ANS_HELPER_SPAWN < IPC_TYPE_MAX, "types fit the name table");
+_Static_assert(IPC_EVT_SESSION_RENEW < IPC_TYPE_MAX, "types fit the name table");
 
 struct ipc_hdr {
 	uint32_t type;		/* enum ipc_type */

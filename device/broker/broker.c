@@ -227,6 +227,7 @@ static int broker_init(struct broker *b, const struct broker_opts *opts)
 		s->index = i;
 		s->listen_fd = -1;
 		s->report_fd = -1;
+		s->renew_fd = -1;
 		if (opts->fd >= 0)
 			snprintf(s->label, sizeof(s->label), "fd %d", opts->fd);
 		else if (opts->listen_fds)

@@ -37,6 +37,7 @@ struct broker_socket {
 	struct event *ev;		/* accept event; not added while a worker runs */
 	pid_t worker;			/* 0 = none */
 	int report_fd;			/* the worker's SIGSYS report pipe, -1 = none */
+	int renew_fd;			/* our end of the worker's renew channel, -1 = none */
 };
 
 struct broker {
@@ -101,6 +102,8 @@ bool broker_helper_restart(struct broker *b);
 
 /* supervise.c */
 int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd);
+/* After a helper restart: a session with the new helper for every live worker. */
+void broker_workers_renew(struct broker *b);
 void broker_reap(struct broker *b);
 void broker_workers_stop(struct broker *b);
 void broker_describe_status(int status, char *buf, size_t len);

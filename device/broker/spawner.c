@@ -16,9 +16,10 @@
  * broker reaps it and sees its pid as before.
  *
  * A restart: the workers lost their sessions (they answered what they had
- * in flight with ERR and end their connections); the broker waits until
- * they are gone, so that the line requests they held are closed, asks for
- * a new helper, waits for its READY and serves again. The line state
+ * in flight with ERR, closed the line requests they held and wait, see
+ * device/worker/wk_renew.c); the broker asks for a new helper, waits for its
+ * READY, opens a session with it for every worker and passes it on over the
+ * worker's renew channel, so front-ends keep their connections. The line state
  * survives in one memfd per device that the broker creates before the first
  * helper and never reads (broker_state_create(); the spawner keeps them and
  * hands them to every helper): the new helper sets the lines up as the old
@@ -255,9 +256,8 @@ bool broker_helper_restart(struct broker *b)
 	if (b->spawner_fd < 0 || b->stopping || b->restarts >= b->opts->helper_restarts)
 		return false;
 	b->restarts++;
-	log_warn("restarting the helper (%u of %u): it takes the line state over; the "
-		 "connections end and front-ends reconnect", b->restarts,
-		 b->opts->helper_restarts);
+	log_warn("restarting the helper (%u of %u): it takes the line state over and the "
+		 "workers get new sessions", b->restarts, b->opts->helper_restarts);
 	if (b->ctl_ev) {
 		event_free(b->ctl_ev);
 		b->ctl_ev = NULL;
@@ -269,8 +269,6 @@ bool broker_helper_restart(struct broker *b)
 		close(b->helper_report_fd);
 	b->helper_report_fd = -1;
 	b->helper_ready = false;
-	/* Their line request fds must be closed before the new helper takes the lines. */
-	broker_workers_stop(b);
 	ret = spawner_request(b);
 	if (ret < 0) {
 		log_err("helper spawner: %s", strerror(-ret));
@@ -288,5 +286,6 @@ bool broker_helper_restart(struct broker *b)
 		return false;
 	/* SIGCHLDs read while waiting for READY were not reaped. */
 	broker_reap(b);
+	broker_workers_renew(b);
 	return true;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,12 +76,13 @@ void broker_describe_death(int report_fd, const char *policy, int status, char *
 
 /* Runs in the cloned child; never returns. */
 static void __attribute__((noreturn)) worker_child(struct broker_socket *s, pid_t parent,
-						   int conn_fd, int session_fd, int report_fd)
+						   int conn_fd, int session_fd, int report_fd,
+						   int renew_fd)
 {
 	const struct broker *b = s->b;
 	const int keep[] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO, conn_fd, session_fd,
-			     report_fd };
-	struct worker_opts wo = { .device = s->index, .probe = b->probe };
+			     report_fd, renew_fd };
+	struct worker_opts wo = { .device = s->index, .probe = b->probe, .renew_fd = renew_fd };
 	struct jail_opts jo = {
 		.role = "worker",
 		.policy = "worker",
@@ -107,7 +109,7 @@ int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd)
 {
 	bool sandbox = !s->b->opts->no_sandbox;
 	pid_t parent = getpid(), pid;
-	int rp[2], ret;
+	int rp[2], cp[2] = { -1, -1 }, ret;
 
 	/* Non-blocking: the broker reads it only after reaping the worker. */
 	if (pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
@@ -115,25 +117,67 @@ int broker_worker_spawn(struct broker_socket *s, int conn_fd, int session_fd)
 		log_err("%s: report pipe: %s", s->label, strerror(-ret));
 		return ret;
 	}
+	/* Only a broker that can restart the helper has new sessions to give. */
+	if (s->b->spawner_fd >= 0 &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cp) < 0) {
+		ret = -errno;
+		log_err("%s: renew channel: %s", s->label, strerror(-ret));
+		close(rp[0]);
+		close(rp[1]);
+		return ret;
+	}
 	pid = jail_clone(sandbox ? JAIL_WORKER_NS : 0);
 	if (pid < 0) {
 		log_err("%s: clone worker: %s", s->label, strerror(-pid));
 		close(rp[0]);
 		close(rp[1]);
+		if (cp[0] >= 0) {
+			close(cp[0]);
+			close(cp[1]);
+		}
 		return pid;
 	}
 	if (pid == 0) {
 		close(rp[0]);
-		worker_child(s, parent, conn_fd, session_fd, rp[1]);
+		if (cp[0] >= 0)
+			close(cp[0]);
+		worker_child(s, parent, conn_fd, session_fd, rp[1], cp[1]);
 	}
 	close(rp[1]);
+	if (cp[1] >= 0)
+		close(cp[1]);
 	s->report_fd = rp[0];
+	s->renew_fd = cp[0];
 	s->worker = pid;
 	s->b->probe = NULL;	/* the test probe runs in the first worker only */
 	log_info("worker %d for %s started (device %u)", (int)pid, s->label, s->index);
 	if (!sandbox)
 		log_warn(JAIL_NO_SANDBOX_WARNING " (worker %d for %s)", (int)pid, s->label);
 	return 0;
+}
+
+void broker_workers_renew(struct broker *b)
+{
+	for (unsigned int i = 0; i < b->nsockets; i++) {
+		struct broker_socket *s = &b->sockets[i];
+		int fd, ret;
+
+		if (!s->worker || s->renew_fd < 0)
+			continue;
+		ret = broker_session_open(b, s->index, &fd);
+		if (ret == -EPIPE)
+			return;		/* the new helper is gone too: handled there */
+		if (ret < 0)
+			continue;	/* that worker times out and ends its connection */
+		ret = ipc_send(s->renew_fd, IPC_EVT_SESSION_RENEW, NULL, 0, fd);
+		close(fd);
+		if (ret < 0)
+			log_warn("worker %d for %s: new session not sent: %s", (int)s->worker,
+				 s->label, strerror(-ret));
+		else
+			log_info("worker %d for %s: new helper session", (int)s->worker,
+				 s->label);
+	}
 }
 
 static void worker_exited(struct broker *b, struct broker_socket *s, int status)
@@ -148,6 +192,9 @@ static void worker_exited(struct broker *b, struct broker_socket *s, int status)
 	if (s->report_fd >= 0)
 		close(s->report_fd);
 	s->report_fd = -1;
+	if (s->renew_fd >= 0)
+		close(s->renew_fd);
+	s->renew_fd = -1;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		lvl = LOG_LVL_ERROR;	/* a policy violation, even during shutdown */
 	/* During shutdown we killed it ourselves: nothing to warn about. */

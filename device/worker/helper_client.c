@@ -87,7 +87,7 @@ static int hc_recv_info_part(struct worker *w, struct ipc_msg *msg)
  * the body's size comes from two peer fields and is checked against what
  * actually arrives, message by message.
  */
-static int hc_parse_info(struct worker *w, const struct ipc_msg *msg, uint8_t **body,
+static int hc_parse_info(struct ipc_device_info *out, const struct ipc_msg *msg, uint8_t **body,
 			 uint64_t *size, uint64_t *have)
 {
 	struct ipc_device_info info;
@@ -109,8 +109,7 @@ static int hc_parse_info(struct worker *w, const struct ipc_msg *msg, uint8_t **
 	if (!*body)
 		return -ENOMEM;
 	memcpy(*body, msg->payload + sizeof(info), *have);
-	w->info.ngpio = info.ngpio;
-	w->info.names_size = info.names_size;
+	*out = info;
 	return 0;
 }
 
@@ -159,13 +158,14 @@ static void hc_restore_lines(struct worker *w, const uint8_t *body)
 		vgpio_irq_restore(w->irq, i, p[0], p[1]);
 }
 
-int hc_get_device_info(struct worker *w)
+/* Ask for the device info and take all of it in: *info and the body (freed by the caller). */
+static int hc_fetch_info(struct worker *w, struct ipc_device_info *info, uint8_t **body)
 {
 	static struct ipc_msg msg;	/* 64 KiB: keep it off the stack */
 	uint64_t size = 0, have = 0;
-	uint8_t *body = NULL;
 	int ret;
 
+	*body = NULL;
 	ret = ipc_send(w->session_fd, IPC_REQ_DEVICE_INFO, NULL, 0, -1);
 	if (ret < 0)
 		return ret;
@@ -176,11 +176,28 @@ int hc_get_device_info(struct worker *w)
 		return ret;
 	if (msg.hdr.type != IPC_ANS_DEVICE_INFO)
 		return -EPROTO;
-	ret = hc_parse_info(w, &msg, &body, &size, &have);
+	ret = hc_parse_info(info, &msg, body, &size, &have);
 	if (ret == 0)
-		ret = hc_recv_info_body(w, &msg, body, size, have);
-	if (ret == 0)
+		ret = hc_recv_info_body(w, &msg, *body, size, have);
+	if (ret < 0) {
+		free(*body);
+		*body = NULL;
+	}
+	return ret;
+}
+
+int hc_get_device_info(struct worker *w)
+{
+	struct ipc_device_info info;
+	uint8_t *body;
+	int ret;
+
+	ret = hc_fetch_info(w, &info, &body);
+	if (ret == 0) {
+		w->info.ngpio = info.ngpio;
+		w->info.names_size = info.names_size;
 		ret = hc_take_names(w, body);
+	}
 	if (ret < 0) {
 		log_err("helper sent inconsistent device info");
 		goto out;
@@ -196,6 +213,25 @@ int hc_get_device_info(struct worker *w)
 		goto out;
 	hc_restore_lines(w, body);
 out:
+	free(body);
+	return ret;
+}
+
+int hc_check_device_info(struct worker *w)
+{
+	struct ipc_device_info info;
+	const uint8_t *names;
+	uint8_t *body;
+	int ret;
+
+	ret = hc_fetch_info(w, &info, &body);
+	if (ret < 0)
+		return ret;
+	names = body + (size_t)info.ngpio * sizeof(struct ipc_line_state);
+	/* The guest knows the device: the new helper must show it the same one. */
+	if (info.ngpio != w->info.ngpio || info.names_size != w->info.names_size ||
+	    memcmp(names, w->info.names, info.names_size))
+		ret = -ENXIO;
 	free(body);
 	return ret;
 }

@@ -6,6 +6,7 @@
  *   wk_queues.c     ring start/stop, requestq FIFO, eventq, notifications
  *   helper_client.c the session channel to the helper
  *   wk_caps.c       line capabilities: values without the helper hop
+ *   wk_renew.c      a new helper session after the helper died
  *
  * Maintenance contract: connection-scoped state lives in struct worker and is
  * reset by wk_reset_connection_state(); line state lives in the helper.
@@ -105,6 +106,10 @@ struct worker {
 
 	/* requests served, for the log line at the end */
 	uint64_t nreq, nreq_direct;
+
+	/* a new helper session after the helper died (wk_renew.c) */
+	int renew_fd;			/* from the broker, -1 = none: a lost helper ends us */
+	struct event *renew_ev, *renew_timer;
 };
 
 /*
@@ -124,6 +129,8 @@ struct worker {
 
 /* worker.c */
 void wk_stop_loop(struct worker *w, int exit_status);
+/* The helper session's read event (an evutil_socket_t callback). */
+void wk_session_readable(int fd, short what, void *arg);
 /*
  * The helper session failed (@why): every request still waiting for the
  * helper completes with ERR, then the connection ends (exit status 1) so the
@@ -164,6 +171,8 @@ void wk_level_reads_flush(struct worker *w);
 /* wk_caps.c */
 int wk_caps_init(struct worker *w);
 void wk_caps_free(struct worker *w);
+/* The helper is gone: drop every capability and forget what was pending. */
+void wk_caps_reset(struct worker *w);
 /* Takes @fd in every case. Returns 0, or -errno for a capability that makes no sense. */
 int wk_caps_receive(struct worker *w, const struct ipc_line_cap *cap, int fd);
 /* Answer @op (host byte order) directly if allowed; true with *value set when done. */
@@ -178,8 +187,16 @@ unsigned int wk_caps_before_forward(struct worker *w, const struct ipc_line_op *
 void wk_caps_answered(struct worker *w, uint16_t line, uint16_t op, uint32_t req_value,
 		      bool ok);
 
+/* wk_renew.c */
+int wk_renew_setup(struct worker *w, int renew_fd);
+void wk_renew_free(struct worker *w);
+/* The session is lost: wait for a new one? false: no broker channel, end the connection. */
+bool wk_renew_wait(struct worker *w);
+
 /* helper_client.c */
 int hc_get_device_info(struct worker *w);
+/* A new helper session: the same device (lines and names)? 0, -ENXIO, or -errno. */
+int hc_check_device_info(struct worker *w);
 int hc_send_ops(struct worker *w, const struct ipc_line_op *ops, unsigned int n);
 /* Read and dispatch what the helper sent; returns 0, or -errno when the session is lost. */
 int hc_receive(struct worker *w, bool block);

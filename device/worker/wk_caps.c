@@ -58,6 +58,19 @@ void wk_caps_free(struct worker *w)
 	w->ncaps = 0;
 }
 
+void wk_caps_reset(struct worker *w)
+{
+	for (unsigned int i = 0; w->lines && i < w->info.ngpio; i++) {
+		if (w->lines[i].cap_fd1)
+			close(w->lines[i].cap_fd1 - 1);
+		memset(&w->lines[i], 0, sizeof(w->lines[i]));
+	}
+	if (w->sim_table)
+		munmap(w->sim_table, w->sim_table_size);
+	w->sim_table = NULL;
+	w->ncaps = 0;
+}
+
 static void wk_cap_drop(struct worker *w, struct wk_line *l)
 {
 	close(l->cap_fd1 - 1);

@@ -214,6 +214,9 @@ void wk_process_requestq(struct worker *w)
 	uint8_t value;
 	int ret;
 
+	/* Waiting for a new helper session: the requests wait in the ring. */
+	if (w->helper_lost && w->renew_timer && w->renew_fd >= 0)
+		return;
 	while (wk_queue_ready(w, VGPIO_QUEUE_REQUEST) && w->fifo_len < w->fifo_cap) {
 		struct wk_req *r;
 

@@ -69,14 +69,19 @@ void wk_helper_lost(struct worker *w, const char *why)
 	if (w->helper_lost)
 		return;
 	w->helper_lost = true;
-	log_err("helper session lost (%s): %u request(s) in flight answered ERR; closing the "
-		"connection", why, failed);
 	wk_fail_unresolved(w);
 	wk_notify_flush(w);
+	if (wk_renew_wait(w)) {
+		log_warn("helper session lost (%s): %u request(s) in flight answered ERR; "
+			 "waiting for a new helper", why, failed);
+		return;
+	}
+	log_err("helper session lost (%s): %u request(s) in flight answered ERR; closing the "
+		"connection", why, failed);
 	wk_stop_loop(w, 1);
 }
 
-static void wk_on_session(evutil_socket_t fd, short what, void *arg)
+void wk_session_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	int ret;
@@ -104,7 +109,8 @@ static int wk_setup(struct worker *w)
 	if (flags < 0 || fcntl(w->session_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	w->conn_ev = event_new(w->base, w->conn_fd, EV_READ | EV_PERSIST, wk_on_conn, w);
-	w->session_ev = event_new(w->base, w->session_fd, EV_READ | EV_PERSIST, wk_on_session, w);
+	w->session_ev = event_new(w->base, w->session_fd, EV_READ | EV_PERSIST, wk_session_readable,
+				  w);
 	if (!w->conn_ev || !w->session_ev)
 		return -ENOMEM;
 	if (event_add(w->conn_ev, NULL) < 0 || event_add(w->session_ev, NULL) < 0)
@@ -127,6 +133,7 @@ static void wk_teardown(struct worker *w)
 		event_base_free(w->base);
 	vgpio_irq_free(w->irq);
 	wk_caps_free(w);
+	wk_renew_free(w);
 	free(w->names);
 	free(w->fifo);
 	close(w->conn_fd);
@@ -145,6 +152,7 @@ int worker_run(int conn_fd, int session_fd, const struct worker_opts *opts)
 	w.conn_fd = conn_fd;
 	w.session_fd = session_fd;
 	w.device = opts ? opts->device : 0;
+	w.renew_fd = -1;
 	w.exit_status = 1;
 	gmem_init(&w.gm);
 	for (unsigned int i = 0; i < VGPIO_NUM_QUEUES; i++) {
@@ -153,6 +161,10 @@ int worker_run(int conn_fd, int session_fd, const struct worker_opts *opts)
 	}
 
 	ret = wk_setup(&w);
+	if (ret == 0)
+		ret = wk_renew_setup(&w, opts ? opts->renew_fd : -1);
+	else if (opts && opts->renew_fd >= 0)
+		close(opts->renew_fd);
 	if (ret < 0) {
 		log_err("device %u: worker set-up failed: %s", w.device, strerror(-ret));
 		wk_teardown(&w);

@@ -15,6 +15,8 @@ struct worker_opts {
 	 * Tests only; no guest or front-end input reaches it.
 	 */
 	const char *probe;
+	/* The broker's renew channel (wk_renew.c), or -1; closed by worker_run(). */
+	int renew_fd;
 };
 
 /*

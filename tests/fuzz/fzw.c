@@ -37,6 +37,7 @@ void fzw_init(struct worker *w, int conn_fd, int session_fd, uint16_t ngpio,
 	w->conn_fd = conn_fd;
 	w->session_fd = session_fd;
 	w->exit_status = FZW_RUNNING;
+	w->renew_fd = -1;
 	gmem_init(&w->gm);
 	for (unsigned int i = 0; i < VGPIO_NUM_QUEUES; i++) {
 		wk_queue_init(&w->q[i]);

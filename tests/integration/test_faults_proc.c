@@ -101,16 +101,18 @@ static pid_t new_helper(pid_t old)
 
 /*
  * --helper-restarts 1: the broker restarts a dead helper. The open
- * connection ends (its worker lost its session), a new helper comes up and
- * takes the line state over, and the next front-end finds it as it was:
- * the output, the trigger, the simulated input level (served). A second
- * death is past the limit: the broker exits 1 and leaves nothing, the
- * spawner included.
+ * connection stays: its worker gets a session with the new helper (QEMU 10
+ * cannot reconnect), a request made meanwhile completes, and the line state
+ * is as it was, taken over by the new helper: the output, the trigger with
+ * its held eventq buffer, the simulated input level. The next front-end
+ * finds it too (served). A second death is past the limit: the broker exits
+ * 1 and leaves nothing, the spawner included.
  */
 static void t_helper_restarted(void)
 {
-	int f0 = th_failed;
-	pid_t helper, now, spawner, w[8];
+	int f0 = th_failed, head;
+	pid_t helper, now = 0, spawner, w[8];
+	struct tfe_done d;
 	struct tfe *t;
 
 	if (!start_args("s8", 1, (const char *const[]){ "--helper-restarts", "1", NULL }))
@@ -126,14 +128,30 @@ static void t_helper_restarted(void)
 	CHECK_EQ(fu_count_fds(spawner), 5);
 	if (helper <= 0 || !t)
 		goto out;
+	CHECK(tfe_evt_arm(t, IRQ_LINE) >= 0);
 	CHECK_EQ(kill(helper, SIGKILL), 0);
-	CHECK_EQ(tfe_wait_eof(t->sock, 2 * TFE_TIMEOUT_MS), 0);
+	head = tfe_req_post(t, VIRTIO_GPIO_MSG_GET_DIRECTION, STATE_LINE, 0, 2, false);
+	CHECK_EQ(tfe_kick(t, 0), 0);
 	now = new_helper(helper);
 	CHECK(now > 0);
+	/* In flight when the helper died: ERR; sent after: served by the new one. */
+	CHECK_EQ(tfe_vq_take(t, 0, head, &d, 2 * TFE_TIMEOUT_MS), 0);
+	CHECK(d.len == 2 && (d.status == VIRTIO_GPIO_STATUS_ERR ||
+			     (d.status == VIRTIO_GPIO_STATUS_OK &&
+			      d.value == VIRTIO_GPIO_DIRECTION_OUT)));
+	CHECK_EQ(cmd(t, VIRTIO_GPIO_MSG_GET_DIRECTION, STATE_LINE, 0), VIRTIO_GPIO_DIRECTION_OUT);
+	CHECK_EQ(cmd(t, VIRTIO_GPIO_MSG_GET_VALUE, STATE_LINE, 0), 1);
+	/* The buffer armed before the death fires on an edge made after it. */
+	level3[0] ^= 1;
+	CHECK_EQ(tfe_sim_set(&dmn, 0, IRQ_LINE, level3[0]), 0);
+	CHECK_EQ(tfe_evt_wait(t, &d, TFE_TIMEOUT_MS), 0);
+	CHECK(d.gpio == IRQ_LINE && d.len == 1 && d.status == VIRTIO_GPIO_IRQ_STATUS_VALID);
+	CHECK(!fu_sock_eof(t->sock));
+	CHECK_EQ(t->vq[0].errors + t->vq[1].errors, 0);
 	CHECK_EQ(tfe_daemon_wait_exit(&dmn, 0), -ETIMEDOUT);
 	CHECK_EQ(tfe_file_count(logpath, "restarting the helper (1 of 1)"), 1);
-	served(0);
-	/* And once more: what this front-end changed is what the next one finds. */
+	tfe_free(t);
+	t = NULL;
 	served(0);
 	if (now <= 0)
 		goto out;
