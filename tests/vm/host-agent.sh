@@ -15,6 +15,9 @@
 #                           device taking SET_IRQ_TYPE and the driver queueing its eventq buffer
 #   toggle LINE MS          flip LINE's input every MS milliseconds in the background, until
 #   toggle stop             which answers "ok edges=N"
+#   killhelper              SIGKILL the daemon's helper, wait for the one the broker starts
+#                           instead and reconnect to its sim control: "ok OLD -> NEW"; leaves
+#                           LOG.killed so that run-vm.sh expects the restart's log lines
 # With AGENT_SHOW=1 (make demo) each "sim" request and its reply is also shown on stdout.
 set -euo pipefail
 SIM=$1 PIPE=$2 LOG=$3
@@ -76,6 +79,45 @@ toggle() {	# toggle LINE MS | toggle stop
 	R=ok
 }
 
+helper_pid() {	# the helper serving our sim control socket, or nothing
+	local p pp a0
+
+	for p in $(pgrep -f -- "--sim-control $SIM" || true); do
+		# argv[0]: its exe link does not resolve once it is jailed
+		a0=$(tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | head -n 1 || true)
+		[[ $a0 == *vhost-user-gpio-helper ]] || continue
+		# not its unlinker, a fork of it: the helper's parent is the broker
+		pp=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		a0=$(tr '\0' '\n' < "/proc/$pp/cmdline" 2>/dev/null | head -n 1 || true)
+		if [[ $a0 != *vhost-user-gpio-helper ]]; then echo "$p"; fi
+	done
+	return 0
+}
+
+killhelper() {
+	local old new n=0
+
+	old=$(helper_pid)
+	[ -n "$old" ] || { R="err no helper found"; return 0; }
+	echo "$old" > "$LOG.killed"
+	kill -KILL "$old"
+	while new=$(helper_pid); [ -z "$new" ] || [ "$new" = "$old" ]; do
+		n=$((n + 1))
+		[ $n -lt 500 ] || { R="err no new helper after 10 s"; return 0; }
+		sleep 0.02
+	done
+	# the old socat ended with the old helper's socket; the new helper binds it again
+	wait "$sim_pid" 2>/dev/null || true
+	while ! socat -u /dev/null "UNIX-CONNECT:$SIM" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 1000 ] || { R="err the new helper's sim control does not answer"; return 0; }
+		sleep 0.02
+	done
+	coproc SIMC { exec socat - "UNIX-CONNECT:$SIM"; }
+	sim_to=${SIMC[1]} sim_from=${SIMC[0]} sim_pid=$SIMC_PID
+	R="ok $old -> $new"
+}
+
 # run-vm.sh ends the agent with SIGTERM; take the socat processes along.
 trap 'kill $sim_pid $TOG 2>/dev/null || true' EXIT
 trap 'exit 0' TERM
@@ -95,6 +137,8 @@ while read -r seq req <&"$from_guest"; do
 		toggle "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 	elif [ "$req" = "toggle stop" ]; then
 		toggle stop
+	elif [ "$req" = killhelper ]; then
+		killhelper
 	else
 		R="err bad request '$req'"
 	fi

@@ -95,7 +95,7 @@ TIMES+=" setup=$((SECONDS - t0))s"
 for s in ${SCENARIOS//,/ }; do
 	case $s in
 	qemu10)
-		scenario qemu10 "${VM_TESTS:-probe,rw,irq,latch,stress}" "VUG_DAEMON=$DAEMON" ;;
+		scenario qemu10 "${VM_TESTS:-probe,rw,irq,latch,stress,restart}" "VUG_DAEMON=$DAEMON" ;;
 	qemu72)
 		scenario qemu72 noirq,rw "VUG_DAEMON=$DAEMON" VM_QEMU=7.2 ;;
 	chip)
