@@ -21,6 +21,8 @@ int fz_report_fd = STDERR_FILENO;
 int fz_log_level = LOG_LVL_ERROR;
 
 static int fz_fds_before = -1;
+static int fz_fd_dir = -1;	/* /proc/self/fd of fz_fd_dir_pid, kept open: rewound per count */
+static pid_t fz_fd_dir_pid;
 
 /* Sanitizer runtimes provide it; it prints to their report fd, which libFuzzer keeps. */
 void __sanitizer_report_error_summary(const char *error_summary) __attribute__((weak));
@@ -53,15 +55,29 @@ void fz_setup(const char *role)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* Open fds, from /proc/self/fd: a handful of syscalls, whatever the fd numbers. */
+/*
+ * Open fds, from /proc/self/fd: a handful of syscalls, whatever the fd numbers.
+ * The directory stays open (it counts itself before and after alike); a
+ * process forked since (the standalone driver's child) opens its own, as
+ * the inherited one lists the parent's fds.
+ */
 static int fz_fds_count(void)
 {
 	char buf[4096];
-	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+	pid_t pid = getpid();
+	int n = 0;
 	long got;
 
-	FZ_ASSERT(dir >= 0);
-	while ((got = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+	if (fz_fd_dir >= 0 && fz_fd_dir_pid == pid) {
+		FZ_ASSERT(lseek(fz_fd_dir, 0, SEEK_SET) == 0);
+	} else {
+		if (fz_fd_dir >= 0)
+			close(fz_fd_dir);
+		fz_fd_dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fz_fd_dir_pid = pid;
+	}
+	FZ_ASSERT(fz_fd_dir >= 0);
+	while ((got = syscall(SYS_getdents64, fz_fd_dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < got;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
 
@@ -69,7 +85,7 @@ static int fz_fds_count(void)
 			off += d->d_reclen;
 		}
 	}
-	close(dir);
+	FZ_ASSERT(got == 0);
 	return n;
 }
 

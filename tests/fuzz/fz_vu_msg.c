@@ -82,19 +82,17 @@ static bool send_record(int sock, struct fz_in *in)
 	}
 	if (len > in->n)
 		len = in->n;
+	/* SCM_RIGHTS installs new fds in the receiver anyway: no need for our own copies. */
 	for (unsigned int i = 0; i < nfds; i++) {
 		unsigned int kind = (ctl >> 3) & 3;
 
-		fds[i] = dup(src_fd[kind == 3 ? i % FD_KINDS : kind]);
-		FZ_ASSERT(fds[i] >= 0);
+		fds[i] = src_fd[kind == 3 ? i % FD_KINDS : kind];
 	}
 	n = fz_send_fds(sock, in->p, len, fds, nfds);
 	if (n < 0 || (size_t)n < len)
 		ok = false;	/* socket full: the rest would not arrive either */
 	in->p += len;
 	in->n -= len;
-	for (unsigned int i = 0; i < nfds; i++)
-		close(fds[i]);
 	return ok;
 }
 
