@@ -81,7 +81,12 @@ void wk_process_eventq(struct worker *w)
 	uint16_t gpio;
 	int ret;
 
-	while (wk_queue_ready(w, VGPIO_QUEUE_EVENT)) {
+	/*
+	 * At most a ring's worth per pass: a driver whose used ring lies over
+	 * its avail index makes every completion look like a new buffer, and
+	 * an unbounded loop would never return (found by fuzzing).
+	 */
+	for (uint32_t n = 0; n < q->vq.num && wk_queue_ready(w, VGPIO_QUEUE_EVENT); n++) {
 		ret = vq_pop(&q->vq, &w->gm, &chain);
 		if (ret == 0)
 			break;

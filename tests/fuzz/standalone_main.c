@@ -6,14 +6,16 @@
  *
  * Each PATH is a file, or a directory whose regular files are all run
  * (not recursively, in name order). Every input runs in its own child, so a
- * crash or an invariant abort counts as one failure and names the file; the
- * closing line is "TARGET: N passed, N failed". Log lines of the code under
- * test go to /dev/null unless -v; sanitizer reports and fz_fail() messages
- * still reach the real stderr.
+ * crash or an invariant abort counts as one failure and names the file, and
+ * so does an input still running after FZ_INPUT_SECONDS (a hang would stop
+ * the whole check); the closing line is "TARGET: N passed, N failed". Log
+ * lines of the code under test go to /dev/null unless -v; sanitizer reports
+ * and fz_fail() messages still reach the real stderr.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,9 @@
 /* Present when a sanitizer runtime is linked in (check-san). */
 void __sanitizer_set_report_fd(void *fd) __attribute__((weak));
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+
+/* Inputs take milliseconds (libFuzzer's limit in make fuzz is 10 s); room for slow builds. */
+#define FZ_INPUT_SECONDS	30
 
 static int passed, failed;
 
@@ -79,6 +84,7 @@ static void run_file(const char *path)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		alarm(FZ_INPUT_SECONDS);
 		LLVMFuzzerTestOneInput(data, size);
 		free(data);
 		/* exit(), not _exit(): LeakSanitizer checks at exit. */
@@ -94,7 +100,9 @@ static void run_file(const char *path)
 		passed++;
 		return;
 	}
-	if (WIFSIGNALED(status))
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		printf("FAIL %s: still running after %d s (a hang)\n", path, FZ_INPUT_SECONDS);
+	else if (WIFSIGNALED(status))
 		printf("FAIL %s: killed by signal %d\n", path, WTERMSIG(status));
 	else
 		printf("FAIL %s: exit status %d\n", path, WEXITSTATUS(status));
