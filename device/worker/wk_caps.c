@@ -45,19 +45,6 @@ int wk_caps_init(struct worker *w)
 	return w->lines ? 0 : -ENOMEM;
 }
 
-void wk_caps_free(struct worker *w)
-{
-	for (unsigned int i = 0; w->lines && i < w->info.ngpio; i++)
-		if (w->lines[i].cap_fd1)
-			close(w->lines[i].cap_fd1 - 1);
-	free(w->lines);
-	w->lines = NULL;
-	if (w->sim_table)
-		munmap(w->sim_table, w->sim_table_size);
-	w->sim_table = NULL;
-	w->ncaps = 0;
-}
-
 void wk_caps_reset(struct worker *w)
 {
 	for (unsigned int i = 0; w->lines && i < w->info.ngpio; i++) {
@@ -69,6 +56,13 @@ void wk_caps_reset(struct worker *w)
 		munmap(w->sim_table, w->sim_table_size);
 	w->sim_table = NULL;
 	w->ncaps = 0;
+}
+
+void wk_caps_free(struct worker *w)
+{
+	wk_caps_reset(w);
+	free(w->lines);
+	w->lines = NULL;
 }
 
 static void wk_cap_drop(struct worker *w, struct wk_line *l)

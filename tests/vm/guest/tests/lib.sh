@@ -46,6 +46,19 @@ host() {
 }
 sim() { host sim "$@" || fail "host: sim $* -> $HOST_REPLY"; }
 
+# waitsim LINE PATTERN: poll the host's view of the line until it matches the glob PATTERN
+waitsim() {
+	local n=0
+
+	while :; do
+		sim get 0 "$1"
+		case $HOST_REPLY in $2) return 0 ;; esac
+		n=$((n + 1))
+		[ $n -lt 30 ] || fail "line $1 on the host: '$HOST_REPLY', expected '$2'"
+		sleep 0.1
+	done
+}
+
 # ---- the virtio-gpio chip -------------------------------------------------------------------
 # vgpio_chip: load the driver and set CHIP to the virtio-gpio gpiochip (device id 41 = 0x0029).
 vgpio_chip() {

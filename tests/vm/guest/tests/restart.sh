@@ -6,18 +6,6 @@
 . /tests/lib.sh
 vgpio_chip
 
-waitsim() {	# waitsim LINE PATTERN: the host's view of the line matches the glob PATTERN
-	local n=0
-
-	while :; do
-		sim get 0 "$1"
-		case $HOST_REPLY in $2) return 0 ;; esac
-		n=$((n + 1))
-		[ $n -lt 30 ] || fail "line $1 on the host: '$HOST_REPLY', expected '$2'"
-		sleep 0.1
-	done
-}
-
 sim set 0 4 0
 gpioset -c "$CHIP" 1=1 &
 P=$!

@@ -3,19 +3,6 @@
 . /tests/lib.sh
 vgpio_chip
 
-# waitsim LINE PATTERN: poll the host's view of the line until it matches the glob PATTERN
-waitsim() {
-	local n=0
-
-	while :; do
-		sim get 0 "$1"
-		case $HOST_REPLY in $2) return 0 ;; esac
-		n=$((n + 1))
-		[ $n -lt 30 ] || fail "line $1 on the host: '$HOST_REPLY', expected '$2'"
-		sleep 0.1
-	done
-}
-
 for v in 1 0 1; do
 	gpioset -c "$CHIP" 3=$v &
 	P=$!
