@@ -294,6 +294,8 @@ int tfe_sim_get(struct tfe_daemon *d, unsigned int dev, unsigned int line,
 /* Children of @ppid, the helper spawner left out (tfe_proc_spawner() finds it). */
 int tfe_proc_children(pid_t ppid, pid_t *out, int max);
 pid_t tfe_proc_spawner(pid_t broker);
+/* The broker's child running vhost-user-gpio-helper, 0 if none. */
+pid_t tfe_proc_helper(pid_t broker);
 char tfe_proc_state(pid_t pid);
 int tfe_proc_exe_name(pid_t pid, char *buf, size_t size);
 /* Daemon logs: how often @needle occurs in @path; wait until it does @count times. */

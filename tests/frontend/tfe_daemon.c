@@ -477,6 +477,21 @@ pid_t tfe_proc_spawner(pid_t broker)
 	return tfe_proc_children_of(broker, &pid, 1, true) >= 1 ? pid : 0;
 }
 
+pid_t tfe_proc_helper(pid_t broker)
+{
+	pid_t kids[64];
+	int n = tfe_proc_children(broker, kids, 64);
+
+	for (int i = 0; i < n && i < 64; i++) {
+		char name[64];
+
+		if (tfe_proc_exe_name(kids[i], name, sizeof(name)) == 0 &&
+		    !strcmp(name, "vhost-user-gpio-helper"))
+			return kids[i];
+	}
+	return 0;
+}
+
 /* State letter of @pid ('Z' for a zombie), or 0 if there is no such process. */
 char tfe_proc_state(pid_t pid)
 {

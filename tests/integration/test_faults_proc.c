@@ -88,10 +88,10 @@ out:
 static pid_t new_helper(pid_t old)
 {
 	long deadline = fu_now_ms() + 5000;
-	pid_t now = 0, w[8];
+	pid_t now;
 
 	while (fu_now_ms() < deadline) {
-		fu_children(dmn.pid, &now, w, 8);
+		now = tfe_proc_helper(dmn.pid);
 		if (now > 0 && now != old)
 			return now;
 		fu_sleep_ms(10);

@@ -16,20 +16,6 @@
 
 static struct tfe_daemon dmn;
 
-/* The broker's child that runs the helper binary. */
-static pid_t find_helper(pid_t broker)
-{
-	pid_t kids[16];
-	char name[64];
-	int n = tfe_proc_children(broker, kids, 16);
-
-	for (int i = 0; i < n; i++)
-		if (tfe_proc_exe_name(kids[i], name, sizeof(name)) == 0 &&
-		    strstr(name, "helper"))
-			return kids[i];
-	return -1;
-}
-
 static void t_inflight_answered_err(void)
 {
 	int heads[INFLIGHT];
@@ -44,7 +30,7 @@ static void t_inflight_answered_err(void)
 	}
 	t = tfe_daemon_open(&dmn, TFE_QEMU9);
 	CHECK(t != NULL);
-	helper = find_helper(dmn.pid);
+	helper = tfe_proc_helper(dmn.pid);
 	CHECK(helper > 0);
 	if (!t || helper <= 0)
 		goto out;

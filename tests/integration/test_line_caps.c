@@ -27,18 +27,6 @@ static long helper_ops(unsigned int dev)
 	return strtol(reply + 7, NULL, 10);
 }
 
-static pid_t find_helper(pid_t broker)
-{
-	pid_t kids[16];
-	char name[64];
-	int n = tfe_proc_children(broker, kids, 16);
-
-	for (int i = 0; i < n; i++)
-		if (tfe_proc_exe_name(kids[i], name, sizeof(name)) == 0 && strstr(name, "helper"))
-			return kids[i];
-	return -1;
-}
-
 static struct tfe *open_dev(const char *list, const char *const *args)
 {
 	struct tfe_daemon_opts o = { .args = args };
@@ -99,7 +87,7 @@ out:
 static void t_helper_stopped(void)
 {
 	struct tfe *t = open_dev("s8", NULL);
-	pid_t helper = find_helper(dmn.pid);
+	pid_t helper = tfe_proc_helper(dmn.pid);
 	struct tfe_done d;
 	int head;
 
