@@ -7,7 +7,8 @@
 #   qemu72  the same driver behind bookworm's system QEMU 7.2, which never offers
 #           VIRTIO_GPIO_F_IRQ: noirq (no eventq, gpiomon fails cleanly), rw
 #   chip    the daemon inside the guest, jailed, on a kernel gpio-sim chip through its libgpiod
-#           backend, driven by vgpio-probe (built from tests/frontend): chip, chip-policy
+#           backend, driven by vgpio-probe (built from tests/frontend): chip, chip-policy,
+#           chip-restart
 #
 # A guest that cannot be built (not root, no Debian archive, a failed module build) is a
 # failure, not a skip. VUG_SKIP_VM=1 is the explicit opt-out: nothing runs, exit 0.
@@ -65,7 +66,7 @@ build_probe() {
 	mkdir -p "$BUILD/vm"
 	gcc -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers \
 		-D_GNU_SOURCE -I"$TOP/proto" -I"$TOP/device/common" -I"$TOP/device" -O2 -static \
-		-o "$BUILD/vm/vgpio-probe" "$HERE/guest-prog/vgpio-probe.c" \
+		-o "$BUILD/vm/vgpio-probe" "$HERE"/guest-prog/*.c \
 		"$TOP"/tests/frontend/*.c
 }
 
@@ -108,7 +109,7 @@ for s in ${SCENARIOS//,/ }; do
 			built=0
 		TIMES+=" chip-setup=$((SECONDS - t0))s"
 		# without the backend the guest test fails too, saying so: run it all the same
-		[ $built = 0 ] || scenario chip chip,chip-policy VM_BACKEND=none \
+		[ $built = 0 ] || scenario chip chip,chip-policy,chip-restart VM_BACKEND=none \
 			"VM_INITRD=$CHIP_INITRD" VM_APPEND=vmroot=tmpfs ;;
 	*)
 		count "$s" 1 "no such scenario (qemu10, qemu72, chip)" ;;

@@ -20,6 +20,8 @@
  *     -b LINE -c CHIP   guest LINE's host line is taken by another program first (this one,
  *                 through the GPIO v2 uAPI on CHIP, e.g. /dev/gpiochip0): the guest's
  *                 requests on it fail until that program lets it go
+ *     -k BROKER   only the helper restart check (probe_restart.c): SIGKILL the helper of
+ *                 the daemon whose broker is BROKER while the guest holds lines
  * Prints "PASS what" or "FAIL what: why" per check, then "N passed, N failed";
  * exits 0 only if nothing failed.
  */
@@ -34,15 +36,11 @@
 #include <linux/gpio.h>
 #include <sys/ioctl.h>
 
-#include "../../frontend/tfe.h"
+#include "vgpio-probe.h"
 
-#define MAXL		64
-#define EVT_MS		3000	/* an edge reaches the eventq (TCG, jailed daemon) */
-#define QUIET_MS	250	/* how long "nothing comes back" is watched */
-
-static struct tfe *t;
-static unsigned int ngpio;
-static int host[MAXL];		/* guest line -> gpio-sim line */
+struct tfe *t;
+unsigned int ngpio;
+int host[MAXL];			/* guest line -> gpio-sim line */
 static int in_only[MAXL];
 static const char *simdir;
 static int npass, nfail;
@@ -50,7 +48,7 @@ static char why[256];		/* the first failure of the current check */
 
 /* ---- reporting --------------------------------------------------------------------------- */
 
-static void __attribute__((format(printf, 1, 2))) miss(const char *fmt, ...)
+void __attribute__((format(printf, 1, 2))) miss(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -61,7 +59,7 @@ static void __attribute__((format(printf, 1, 2))) miss(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
+void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -82,7 +80,7 @@ static void __attribute__((format(printf, 1, 2))) report(const char *fmt, ...)
 
 /* ---- the kernel chip (gpio-sim sysfs) ------------------------------------------------------ */
 
-static int sim_value(unsigned int g)
+int sim_value(unsigned int g)
 {
 	char path[256], c = '?';
 	int fd;
@@ -96,7 +94,7 @@ static int sim_value(unsigned int g)
 	return c == '0' || c == '1' ? c - '0' : -1;
 }
 
-static void sim_pull(unsigned int g, int up)
+void sim_pull(unsigned int g, int up)
 {
 	const char *v = up ? "pull-up" : "pull-down";
 	char path[256];
@@ -110,7 +108,7 @@ static void sim_pull(unsigned int g, int up)
 		close(fd);
 }
 
-static void expect_sim(unsigned int g, int level, const char *when)
+void expect_sim(unsigned int g, int level, const char *when)
 {
 	int v = sim_value(g);
 
@@ -150,7 +148,7 @@ static int req(uint16_t type, unsigned int g, uint32_t value, uint8_t *val)
 	return rc;
 }
 
-static void ok(uint16_t type, unsigned int g, uint32_t value)
+void ok(uint16_t type, unsigned int g, uint32_t value)
 {
 	int rc = req(type, g, value, NULL);
 
@@ -166,7 +164,7 @@ static void refused(uint16_t type, unsigned int g, uint32_t value)
 		miss("%s line %u value %u: OK, expected ERR", msg_name[type], g, value);
 }
 
-static void expect_get(uint16_t type, unsigned int g, int want)
+void expect_get(uint16_t type, unsigned int g, int want)
 {
 	uint8_t v = 0xff;
 
@@ -178,7 +176,7 @@ static void expect_get(uint16_t type, unsigned int g, int want)
 
 /* ---- eventq --------------------------------------------------------------------------------- */
 
-static void arm(unsigned int g)
+void arm(unsigned int g)
 {
 	int rc = tfe_evt_arm(t, (uint16_t)g);
 
@@ -186,7 +184,7 @@ static void arm(unsigned int g)
 		miss("eventq buffer for line %u: %s", g, strerror(-rc));
 }
 
-static void expect_evt(unsigned int g, int status, const char *when)
+void expect_evt(unsigned int g, int status, const char *when)
 {
 	struct tfe_done d;
 
@@ -198,7 +196,7 @@ static void expect_evt(unsigned int g, int status, const char *when)
 }
 
 
-static void expect_quiet(const char *when)
+void expect_quiet(const char *when)
 {
 	struct tfe_done d;
 
@@ -352,7 +350,7 @@ static void check_busy(unsigned int g, const char *chip)
 	       host[g]);
 }
 
-static void irq_type(unsigned int g, uint32_t type)
+void irq_type(unsigned int g, uint32_t type)
 {
 	ok(VIRTIO_GPIO_MSG_SET_IRQ_TYPE, g, type);
 }
@@ -500,16 +498,16 @@ static int parse_lines(const char *s, int *out)
 static int usage(void)
 {
 	fprintf(stderr, "usage: vgpio-probe [-l HOSTLINES] [-i INPUT_ONLY] [-n NAMES] "
-		"[-b LINE -c CHIP] SOCKET SIMDIR\n");
+		"[-b LINE -c CHIP] [-k BROKER] SOCKET SIMDIR\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const char *lines = NULL, *inonly = NULL, *names = NULL, *busy_chip = NULL;
-	int ro[MAXL], nro = 0, nlines = -1, busy = -1, opt, fd;
+	int ro[MAXL], nro = 0, nlines = -1, busy = -1, broker = 0, opt, fd;
 
-	while ((opt = getopt(argc, argv, "l:i:n:b:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "l:i:n:b:c:k:")) != -1) {
 		if (opt == 'l')
 			lines = optarg;
 		else if (opt == 'i')
@@ -520,6 +518,8 @@ int main(int argc, char **argv)
 			busy = atoi(optarg);
 		else if (opt == 'c')
 			busy_chip = optarg;
+		else if (opt == 'k')
+			broker = atoi(optarg);
 		else
 			return usage();
 	}
@@ -555,6 +555,10 @@ int main(int argc, char **argv)
 		if (ro[i] < (int)ngpio)
 			in_only[ro[i]] = 1;
 
+	if (broker > 0) {
+		check_restart(broker);
+		goto out;
+	}
 	if (names)
 		check_names(names);
 	for (unsigned int g = 0; g < ngpio; g++) {
