@@ -152,20 +152,28 @@ static void __attribute__((noreturn)) zyg_serve(int fd)
 	_exit(0);
 }
 
-static void zyg_start(void)
+/* A child that runs @serve on its end of a new socket; returns ours, its pid in *@pid. */
+static int fork_server(void (*serve)(int), pid_t *pid)
 {
 	int sp[2];
-	pid_t pid;
 
 	FZ_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
-	pid = fork();
-	FZ_ASSERT(pid >= 0);
-	if (pid == 0) {
+	*pid = fork();
+	FZ_ASSERT(*pid >= 0);
+	if (*pid == 0) {
 		close(sp[0]);
-		zyg_serve(sp[1]);
+		serve(sp[1]);
+		_exit(0);
 	}
 	close(sp[1]);
-	zyg_fd = sp[0];
+	return sp[0];
+}
+
+static void zyg_start(void)
+{
+	pid_t pid;
+
+	zyg_fd = fork_server(zyg_serve, &pid);
 	zyg_owner = getpid();
 }
 
@@ -195,7 +203,6 @@ static int zyg_checker(pid_t *pid)
 static void chk_start(void)
 {
 	static bool registered;
-	int sp[2];
 
 	if (chk_fd >= 0)
 		close(chk_fd);	/* the parent's, inherited */
@@ -208,15 +215,7 @@ static void chk_start(void)
 		chk_fd = zyg_checker(&chk_pid);
 		return;
 	}
-	FZ_ASSERT(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == 0);
-	chk_pid = fork();
-	FZ_ASSERT(chk_pid >= 0);
-	if (chk_pid == 0) {
-		close(sp[0]);
-		chk_serve(sp[1]);
-	}
-	close(sp[1]);
-	chk_fd = sp[0];
+	chk_fd = fork_server(chk_serve, &chk_pid);
 }
 
 /* pol_check_compiles() of @pol, parsed here from @text, done by the checker. */
