@@ -84,6 +84,13 @@ static void run_file(const char *path)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		/*
+		 * The sanitizers tie a report fd to the pid that set it; in another
+		 * process they would write to a file named ".PID" in the current
+		 * directory instead.
+		 */
+		if (__sanitizer_set_report_fd)
+			__sanitizer_set_report_fd((void *)(long)fz_report_fd);
 		alarm(FZ_INPUT_SECONDS);
 		LLVMFuzzerTestOneInput(data, size);
 		free(data);
